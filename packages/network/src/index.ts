@@ -1,0 +1,1 @@
+export { createTsWorker } from "./threads/create-ts-worker.js";
