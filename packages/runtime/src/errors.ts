@@ -1,0 +1,22 @@
+// Stable, coded errors of the runtime package; every code is listed in packages/runtime/README.md.
+
+/** Every error code the runtime package throws. Codes are stable; messages name the cause. */
+export const RUNTIME_ERROR_CODES = [
+  'ERR_RT_BAD_OPTION',
+  'ERR_RT_BAD_SHAPE',
+  'ERR_RT_SERIALIZE',
+  'ERR_RT_DESERIALIZE',
+] as const;
+
+export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number];
+
+/** The one error class of the runtime package; `code` is stable, `message` names the cause. */
+export class RuntimeError extends Error {
+  override readonly name = 'RuntimeError';
+  readonly code: RuntimeErrorCode;
+
+  constructor(code: RuntimeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options);
+    this.code = code;
+  }
+}
