@@ -42,18 +42,6 @@ export function idFromBytes(bytes: Uint8Array): AbstractId {
   return id as AbstractId;
 }
 
-/**
- * Reads the id stored at `offset` in `bytes` into a new, owned id. No bounds check: the caller (the decoder)
- * has already checked that 16 bytes are there.
- *
- * @internal
- */
-export function readId(bytes: Uint8Array, offset: number): AbstractId {
-  const id = new Uint8Array(ID_LENGTH);
-  for (let i = 0; i < ID_LENGTH; i++) id[i] = bytes[offset + i]!;
-  return id as AbstractId;
-}
-
 /** Returns the 32-character lowercase hex form of an id, e.g. for logs and the REST API. */
 export function idToHex(id: AbstractId): string {
   return Buffer.from(id.buffer, id.byteOffset, ID_LENGTH).toString('hex');

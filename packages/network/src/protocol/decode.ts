@@ -1,6 +1,6 @@
 // Pure, incremental decoder of the remote channel protocol: byte chunks to messages (PROTOCOL.md §2–§3, §7), no sockets.
 
-import { ID_LENGTH, readId } from '../ids.js';
+import { ID_LENGTH, type AbstractId } from '../ids.js';
 import { NetworkError } from '../errors.js';
 import {
   ADD_CREDIT_BODY_LENGTH,
@@ -25,7 +25,7 @@ import {
   VERSION,
   VERSION_OFFSET,
 } from './constants.js';
-import type { NetworkMessage } from './messages.js';
+import type { NetworkMessage, NetworkMessageType } from './messages.js';
 
 /** Receives what {@link FrameDecoder.push} decodes. */
 export interface FrameHandler {
@@ -52,31 +52,38 @@ export interface FrameDecoderOptions {
   maxFrameBytes: number;
 }
 
-/**
- * Body length rules per message id, checked as soon as the header is complete (before the body is buffered):
- * `EXACT_BODY_LENGTH[id]` is the only valid body length, or -1 if it varies, then `MIN_BODY_LENGTH[id]` applies.
- * `undefined` marks an unknown or reserved id. Keep in sync with constants.ts and PROTOCOL.md §3.
- */
-const EXACT_BODY_LENGTH: readonly (number | undefined)[] = [];
-const MIN_BODY_LENGTH: readonly (number | undefined)[] = [];
-defineBodyLength(MESSAGE_ID.BufferResponse, -1, BUFFER_RESPONSE_FIXED_BODY_LENGTH);
-defineBodyLength(MESSAGE_ID.ErrorResponse, -1, ERROR_RESPONSE_MIN_BODY_LENGTH);
-defineBodyLength(MESSAGE_ID.PartitionRequest, PARTITION_REQUEST_BODY_LENGTH, PARTITION_REQUEST_BODY_LENGTH);
-defineBodyLength(MESSAGE_ID.CancelPartitionRequest, CANCEL_PARTITION_REQUEST_BODY_LENGTH, CANCEL_PARTITION_REQUEST_BODY_LENGTH);
-defineBodyLength(MESSAGE_ID.CloseRequest, CLOSE_REQUEST_BODY_LENGTH, CLOSE_REQUEST_BODY_LENGTH);
-defineBodyLength(MESSAGE_ID.AddCredit, ADD_CREDIT_BODY_LENGTH, ADD_CREDIT_BODY_LENGTH);
-defineBodyLength(MESSAGE_ID.ResumeConsumption, RESUME_CONSUMPTION_BODY_LENGTH, RESUME_CONSUMPTION_BODY_LENGTH);
-defineBodyLength(MESSAGE_ID.NewBufferSize, NEW_BUFFER_SIZE_BODY_LENGTH, NEW_BUFFER_SIZE_BODY_LENGTH);
-
-const MESSAGE_NAMES: readonly (string | undefined)[] = Object.entries(MESSAGE_ID).reduce<string[]>((names, [name, id]) => {
-  names[id] = name;
-  return names;
-}, []);
-
-function defineBodyLength(id: number, exact: number, min: number): void {
-  (EXACT_BODY_LENGTH as (number | undefined)[])[id] = exact;
-  (MIN_BODY_LENGTH as (number | undefined)[])[id] = min;
+/** How long a message's body may be: exactly `exact` bytes, or at least `min` when `exact` is -1 (PROTOCOL.md §3). */
+interface BodyLengthRule {
+  readonly name: NetworkMessageType;
+  readonly exact: number;
+  readonly min: number;
 }
+
+const fixedBody = (length: number): Omit<BodyLengthRule, 'name'> => ({ exact: length, min: length });
+
+/** Keep in sync with constants.ts and PROTOCOL.md §3; typed over every message type so none is forgotten. */
+const BODY_LENGTHS: Record<NetworkMessageType, Omit<BodyLengthRule, 'name'>> = {
+  BufferResponse: { exact: -1, min: BUFFER_RESPONSE_FIXED_BODY_LENGTH },
+  ErrorResponse: { exact: -1, min: ERROR_RESPONSE_MIN_BODY_LENGTH },
+  PartitionRequest: fixedBody(PARTITION_REQUEST_BODY_LENGTH),
+  CancelPartitionRequest: fixedBody(CANCEL_PARTITION_REQUEST_BODY_LENGTH),
+  CloseRequest: fixedBody(CLOSE_REQUEST_BODY_LENGTH),
+  AddCredit: fixedBody(ADD_CREDIT_BODY_LENGTH),
+  ResumeConsumption: fixedBody(RESUME_CONSUMPTION_BODY_LENGTH),
+  NewBufferSize: fixedBody(NEW_BUFFER_SIZE_BODY_LENGTH),
+};
+
+/**
+ * The body length rule of every possible ID byte, checked as soon as a header is complete, before the body is
+ * buffered; `undefined` marks an unknown or reserved id. Dense over 0..255 so the lookup never goes out of bounds.
+ */
+const RULE_BY_ID: readonly (BodyLengthRule | undefined)[] = (() => {
+  const rules = new Array<BodyLengthRule | undefined>(256).fill(undefined);
+  for (const name of Object.keys(MESSAGE_ID) as NetworkMessageType[]) {
+    rules[MESSAGE_ID[name]] = { name, ...BODY_LENGTHS[name] };
+  }
+  return rules;
+})();
 
 /**
  * Turns a stream of byte chunks into protocol messages, for one direction of one connection.
@@ -230,17 +237,17 @@ export class FrameDecoder {
       return this.#fail(handler, 'ERR_NET_BAD_VERSION', `unsupported protocol version ${version} (this side speaks ${VERSION})`);
     }
     const id = bytes[offset + ID_OFFSET]!;
-    const exact = EXACT_BODY_LENGTH[id];
-    const min = MIN_BODY_LENGTH[id];
-    if (exact === undefined || min === undefined) {
+    const rule = RULE_BY_ID[id];
+    if (rule === undefined) {
       return this.#fail(handler, 'ERR_NET_UNKNOWN_MESSAGE', `unknown message id ${id}`);
     }
+    const { name, exact, min } = rule;
     const frameLength = readU32(bytes, offset + FRAME_LENGTH_OFFSET);
     if (frameLength > this.maxFrameBytes) {
       return this.#fail(
         handler,
         'ERR_NET_FRAME_TOO_LARGE',
-        `frame of ${frameLength} bytes exceeds the ${this.maxFrameBytes}-byte limit (${MESSAGE_NAMES[id]})`,
+        `frame of ${frameLength} bytes exceeds the ${this.maxFrameBytes}-byte limit (${name})`,
       );
     }
     const bodyLength = frameLength - FRAME_HEADER_LENGTH;
@@ -249,7 +256,7 @@ export class FrameDecoder {
     }
     if (exact >= 0 ? bodyLength !== exact : bodyLength < min) {
       const expected = exact >= 0 ? `${exact}` : `at least ${min}`;
-      return this.#fail(handler, 'ERR_NET_MALFORMED_FRAME', `${MESSAGE_NAMES[id]} body of ${bodyLength} bytes (expected ${expected})`);
+      return this.#fail(handler, 'ERR_NET_MALFORMED_FRAME', `${name} body of ${bodyLength} bytes (expected ${expected})`);
     }
     return frameLength;
   }
@@ -387,6 +394,13 @@ function decodeErrorResponse(bytes: Uint8Array, start: number, end: number): Net
 }
 
 // ---- Primitive readers (no bounds checks: callers have checked lengths) -------------------------------------------
+
+/** Copies the 16-byte id at `offset` into a new, owned id: ids outlive the callback, unlike payload views. */
+function readId(bytes: Uint8Array, offset: number): AbstractId {
+  const id = new Uint8Array(ID_LENGTH);
+  for (let i = 0; i < ID_LENGTH; i++) id[i] = bytes[offset + i]!;
+  return id as AbstractId;
+}
 
 function readU32(bytes: Uint8Array, offset: number): number {
   return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
