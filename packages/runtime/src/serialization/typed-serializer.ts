@@ -273,6 +273,9 @@ type ReadFrom = TypeSerializer<Record<string, unknown>>['readFrom'];
  * literal with the fields in declared order, so all records of an edge share one hidden class. Nothing
  * returned by `readFrom` refers to the memory it was read from.
  *
+ * Owned by: one subtask worker thread, like every TypeSerializer. The compiled pair itself is stateless;
+ * string fields share a per-thread Buffer view of the last memory they touched.
+ *
  * @param shape the declared field types, e.g. `{ key: 'int32', value: 'float64', ts: 'int64' }`
  * @param edgeName names the edge in errors, e.g. `source -> map`
  * @throws RuntimeError `ERR_RT_BAD_SHAPE` when the shape is invalid (see {@link validateRecordShape})
@@ -323,8 +326,7 @@ export function createTypedSerializer(shape: RecordShape, edgeName: string): Typ
     `function writeTo(record, view, bytes, offset, limit) {\n${generateWriteTo(fields, fixedSize)}\n}\n` +
     `function readFrom(view, bytes, offset, length) {\n${generateReadFrom(fields, fixedSize)}\n}\n` +
     `return { writeTo, readFrom };`;
-  // The only dynamic code in the runtime: its inputs are validated field types and JSON string literals.
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  // Dynamic code, but its only inputs are validated field types and JSON string literals.
   const compile = new Function(
     'failRecord',
     'failField',
