@@ -20,6 +20,7 @@ export interface LocalChannelWorkerData {
   mode: 'bench' | 'verify';
   numRecords: number;
   numProducers: number;
+  numConsumers: number;
   /** Records per second a consumer may process; 0 = unthrottled. */
   consumerRecordsPerSec: number;
   /** A payload string of this length is added to every record (msgpackr only); 0 = none. */

@@ -79,7 +79,7 @@ async function runConsumer(): Promise<void> {
   const errors: string[] = [];
   const perProducer = new Array<number>(data.numProducers).fill(0);
   const lastKey = new Array<number>(data.numProducers).fill(-1);
-  const stride = data.numProducers > 0 ? gate.channels.length : 1;
+  const stride = data.numConsumers; // producers send record i to consumer i % numConsumers
   let count = 0;
   let checksum = 0;
   const emit = verify

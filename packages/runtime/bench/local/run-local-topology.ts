@@ -1,6 +1,6 @@
 // Runs producers and consumers as real subtask threads over local channels in one NetworkEnvironment.
 import type { Worker } from 'node:worker_threads';
-import { createTsWorker, NetworkEnvironment, TaskIoMetrics, type NetworkOptions } from '@sluice/network';
+import { createTsWorker, LocalBufferPool, NetworkEnvironment, TaskIoMetrics, type NetworkOptions } from '@sluice/network';
 import type { SerializerSpec } from '../../src/serialization/index.js';
 import type { FromLocalChannelWorker, LocalChannelWorkerData } from './local-channel-messages.js';
 
@@ -21,8 +21,8 @@ export interface LocalTopologyOptions {
   numRecords?: number;
   consumerRecordsPerSec?: number;
   payloadChars?: number;
-  /** Called every ~100 ms while running, with the environment (to sample pools and memory). */
-  onSample?: (env: NetworkEnvironment, metrics: TaskIoMetrics[]) => void;
+  /** Called every ~100 ms while running, with the producers' pools (to sample usage and memory). */
+  onSample?: (sample: { env: NetworkEnvironment; pools: LocalBufferPool[]; producerMetrics: TaskIoMetrics[] }) => void;
 }
 
 export interface LocalTopologyResult {
@@ -52,7 +52,7 @@ export async function runLocalTopology(options: LocalTopologyOptions): Promise<L
   const consumerMetrics = gates.map(() => TaskIoMetrics.create());
   const base = {
     network: env.attachment, serializer: options.serializer, edgeName: 'producer -> consumer', control,
-    mode: options.mode, numRecords: options.numRecords ?? 0, numProducers: options.numProducers,
+    mode: options.mode, numRecords: options.numRecords ?? 0, numProducers: options.numProducers, numConsumers: options.numConsumers,
     consumerRecordsPerSec: options.consumerRecordsPerSec ?? 0, payloadChars: options.payloadChars ?? 0,
   };
   const workers: Worker[] = [];
@@ -91,7 +91,10 @@ export async function runLocalTopology(options: LocalTopologyOptions): Promise<L
     for (const worker of workers) worker.removeAllListeners('message');
     const done = next('consumed', options.numConsumers, 'produced', options.numProducers);
     for (const worker of workers) worker.postMessage({ type: 'start' });
-    if (options.onSample) sampler = setInterval(() => options.onSample!(env, [...producerMetrics, ...consumerMetrics]), 100);
+    if (options.onSample) {
+      const pools = partitions.map((p) => new LocalBufferPool(env.memory, p.poolId, env.waitOptions));
+      sampler = setInterval(() => options.onSample!({ env, pools, producerMetrics }), 100);
+    }
     if (options.mode === 'bench') {
       await Promise.race([failed, new Promise((resolve) => setTimeout(resolve, (options.seconds ?? 5) * 1000))]);
       Atomics.store(new Int32Array(control), 0, 1);
