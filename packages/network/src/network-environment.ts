@@ -70,11 +70,11 @@ export class NetworkEnvironment {
    * Allocates a LocalBufferPool with quota [min, max] and reserves its minimum.
    * @throws NetworkError `ERR_NET_POOL_EXHAUSTED` when the minimum cannot be reserved
    */
-  createBufferPool(min: number, max: number): LocalBufferPool {
+  createBufferPool(min: number, max: number, listenerSignal = -1): LocalBufferPool {
     const poolId = this.freePools.pop();
     if (poolId === undefined) throw new NetworkError('ERR_NET_TABLE_FULL', `all ${this.options.maxPools} buffer pools are in use (raise taskmanager.network.max-buffer-pools)`);
     try {
-      LocalBufferPool.initialize(this.memory, poolId, min, max);
+      LocalBufferPool.initialize(this.memory, poolId, min, max, listenerSignal);
     } catch (error) {
       this.freePools.push(poolId);
       throw error;
@@ -128,6 +128,28 @@ export class NetworkEnvironment {
     const pool = new LocalBufferPool(this.memory, descriptor.poolId, this.waitOptions);
     const stillOut = pool.destroy();
     if (stillOut === 0) this.freePoolSlot(descriptor.poolId);
+    return stillOut;
+  }
+
+  /**
+   * Allocates a queue that the TaskManager main thread fills with buffers arriving for one remote input
+   * channel, and the consuming subtask reads (the receive side of a remote channel).
+   */
+  createReceiveQueue(consumerSignal: number, producerSignal: number): number {
+    const queueId = this.allocateQueue();
+    ResultSubpartition.initialize(this.memory, queueId, -1, 0, consumerSignal, producerSignal);
+    return queueId;
+  }
+
+  /** Frees a queue from {@link createReceiveQueue} after its consumer released it. */
+  freeQueue(queueId: number): void {
+    this.freeQueues.push(queueId);
+  }
+
+  /** Destroys a pool and frees its slot once every segment came back; returns segments still out. */
+  releasePool(pool: LocalBufferPool): number {
+    const stillOut = pool.destroy();
+    if (stillOut === 0) this.freePoolSlot(pool.poolId);
     return stillOut;
   }
 

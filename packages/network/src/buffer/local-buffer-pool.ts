@@ -2,7 +2,7 @@
 import { NetworkError } from '../errors.js';
 import {
   P_DESTROYED, P_FREE_HEAD, P_IN_USE, P_LOCK, P_MAX, P_MIN, P_NUM_BLOCKED_QUEUES, P_NUM_FREE, P_NUM_REQUESTED,
-  P_NUM_WAITERS, P_SIGNAL, H_GLOBAL_NUM_FREE,
+  P_NUM_WAITERS, P_SIGNAL, H_GLOBAL_NUM_FREE, P_LISTENER_SIGNAL,
 } from '../memory/layout.js';
 import { lock, unlock } from '../memory/mutex.js';
 import { SEGMENT_IN_USE, type NetworkMemory } from '../memory/network-memory.js';
@@ -43,7 +43,7 @@ export class LocalBufferPool {
    * that exists can always make progress. Called by the allocating thread (NetworkEnvironment).
    * @throws NetworkError `ERR_NET_POOL_EXHAUSTED` when the global pool cannot supply `min` segments
    */
-  static initialize(memory: NetworkMemory, poolId: number, min: number, max: number): void {
+  static initialize(memory: NetworkMemory, poolId: number, min: number, max: number, listenerSignal = -1): void {
     const w = memory.words;
     const base = memory.poolBase(poolId);
     const reserved = min > 0 ? new NetworkBufferPool(memory).requestSegments(min, poolId) : [];
@@ -68,6 +68,7 @@ export class LocalBufferPool {
     w[base + P_NUM_WAITERS] = 0;
     w[base + P_NUM_BLOCKED_QUEUES] = 0;
     w[base + P_DESTROYED] = 0;
+    w[base + P_LISTENER_SIGNAL] = listenerSignal;
     Atomics.store(w, base + P_IN_USE, 1);
   }
 
@@ -179,6 +180,11 @@ export class LocalBufferPool {
   signal(): void {
     Atomics.add(this.words, this.base + P_SIGNAL, 1);
     if (Atomics.load(this.words, this.base + P_NUM_WAITERS) > 0) Atomics.notify(this.words, this.base + P_SIGNAL);
+    const listener = this.words[this.base + P_LISTENER_SIGNAL];
+    if (listener >= 0) {
+      Atomics.add(this.words, listener, 1);
+      Atomics.notify(this.words, listener);
+    }
   }
 
   /**

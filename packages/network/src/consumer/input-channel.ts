@@ -11,6 +11,8 @@ import type { BufferSlice } from '../partition/buffer-slice.js';
 export interface InputChannel {
   /** Position of the channel in its gate. */
   readonly channelIndex: number;
+  /** True when the channel's buffers arrive over the network (for numBytesInRemote). */
+  readonly isRemote: boolean;
   /** True once end-of-partition was read. */
   isFinished: boolean;
   /** True when {@link poll} would return something now. */

@@ -12,7 +12,11 @@ import { LocalInputChannel } from './local-input-channel.js';
 export interface InputGateDescriptor {
   /** Word index of the signal every producer of this gate bumps when it makes data readable. */
   signal: number;
-  channels: Array<{ kind: 'local'; queueId: number }>;
+  /**
+   * One entry per channel. `local`: the producer's subpartition queue. `remote`: the receive queue the
+   * TaskManager main thread fills from the network (RemoteInputChannel); read the same way.
+   */
+  channels: Array<{ kind: 'local' | 'remote'; queueId: number }>;
 }
 
 /**
@@ -38,7 +42,7 @@ export class InputGate {
     channels?: InputChannel[],
   ) {
     this.words = memory.words;
-    this.channels = channels ?? descriptor.channels.map((spec, index) => new LocalInputChannel(memory, index, spec.queueId, waitOptions));
+    this.channels = channels ?? descriptor.channels.map((spec, index) => new LocalInputChannel(memory, index, spec.queueId, waitOptions, spec.kind === 'remote'));
   }
 
   /** True once every channel read end-of-partition. */
@@ -76,7 +80,7 @@ export class InputGate {
         continue;
       }
       if (!slice.isEvent && this.metrics !== null) {
-        this.metrics.values[IO_METRIC.numBytesInLocal] += slice.length;
+        this.metrics.values[channel.isRemote ? IO_METRIC.numBytesInRemote : IO_METRIC.numBytesInLocal] += slice.length;
         if (slice.isLast) this.metrics.values[IO_METRIC.numBuffersIn] += 1;
       }
       return slice;

@@ -17,7 +17,12 @@ export class LocalInputChannel implements InputChannel {
   isFinished = false;
   private readonly view: ResultSubpartitionView;
 
-  constructor(memory: NetworkMemory, readonly channelIndex: number, readonly queueId: number, waitOptions: WaitOptions) {
+  /**
+   * @param isRemote true when the queue is a remote channel's receive queue, filled by the TaskManager
+   *   main thread from the network: read the same way, recycled to the channel's exclusive or the gate's
+   *   floating pool, whose listener signal tells the main thread to announce credit
+   */
+  constructor(memory: NetworkMemory, readonly channelIndex: number, readonly queueId: number, waitOptions: WaitOptions, readonly isRemote = false) {
     this.view = new ResultSubpartitionView(memory, queueId, waitOptions);
   }
 

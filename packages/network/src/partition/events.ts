@@ -11,6 +11,8 @@ export const MAX_EVENT_BYTES = MAX_INLINE_EVENT_BYTES;
 
 /** The producer will send nothing more on this subpartition. */
 export const EVENT_END_OF_PARTITION = 1;
+/** The remote channel failed (peer lost, protocol error); the body holds the error code (utf-8). */
+export const EVENT_CHANNEL_FAILED = 2;
 /** First event type free for the runtime. */
 export const FIRST_RUNTIME_EVENT_TYPE = 16;
 
