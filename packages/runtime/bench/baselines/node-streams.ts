@@ -1,79 +1,48 @@
 // Baseline: the one-thread Node streams pipeline (Readable → Transform(map) → Writable) a Node user would write.
-import { Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { performance } from 'node:perf_hooks';
-import { CLOCK_REFRESH_MASK, makeRecord, type BenchRecord } from './bench-record.js';
+import { createTsWorker } from '@sluice/network';
+import type { NodeStreamsResult } from './node-streams-pipeline.js';
+import type { FromNodeStreamsWorker, NodeStreamsWorkerData } from './worker-messages.js';
 
-/** Result of one {@link runNodeStreams} run. */
-export interface NodeStreamsResult {
-  readonly case: 'node-streams';
-  /** Records that reached the Writable, divided by the wall time of the whole pipeline. */
-  readonly recordsPerSec: number;
-}
+// Worker entry this file starts:
+const WORKER_ENTRY = new URL('./node-streams-worker.ts', import.meta.url);
+
+/** Beyond `seconds`, how long to wait for the worker (tsx start-up, draining) before giving up. */
+const SLACK_MS = 30_000;
 
 /**
- * Runs `Readable → Transform → Writable` in objectMode with `stream/promises` `pipeline`, on this thread, with
- * Node's default highWaterMark (16 objects), for about `seconds`.
+ * Runs the Node streams pipeline described at `runNodeStreamsPipeline` (objectMode Readable → Transform(map)
+ * → Writable with `pipeline`, default highWaterMark) for about `seconds`, on one thread: a fresh worker thread,
+ * while this thread waits.
  *
- * - The Readable's `read()` pushes `{key, value, ts}` records until `push` returns false. It reads the clock
- *   once per 256 records (see `CLOCK_REFRESH_EVERY`), both for `ts` and for the deadline, then pushes `null`.
- * - The Transform maps each record to a new one with `value * 2`, as a `map` operator would.
- * - The Writable counts the records and sums their values, so no stage's work can be optimised away.
- *
- * The rate is records counted by the Writable over the time from the first `read()` to `pipeline` settling,
- * which includes draining the few records still buffered when the source ends.
+ * Why a fresh worker per run: only the first pipeline in a V8 isolate runs at full speed (~15 M records/s
+ * here); every later one runs ~30 % slower because the first one's teardown generalized the stream objects'
+ * maps. A fresh isolate per run gives the baseline its best case and makes `--runs` and the order of cases
+ * irrelevant. The worker's start-up (~200 ms for tsx) is not measured; the pipeline times itself.
  *
  * @param options.seconds length of the run in seconds (> 0)
  */
 export async function runNodeStreams(options: { readonly seconds: number }): Promise<NodeStreamsResult> {
   const { seconds } = options;
   if (!(Number.isFinite(seconds) && seconds > 0)) throw new RangeError(`runNodeStreams: seconds must be > 0, got ${seconds}`);
-
-  let numGenerated = 0;
-  let nowMs = 0;
-  let deadlineMs = 0; // set just before the pipeline starts
-  const source = new Readable({
-    objectMode: true,
-    read() {
-      for (;;) {
-        if ((numGenerated & CLOCK_REFRESH_MASK) === 0) {
-          nowMs = Date.now();
-          if (nowMs >= deadlineMs) {
-            this.push(null);
-            return;
-          }
-        }
-        if (!this.push(makeRecord(numGenerated++, nowMs))) return;
-      }
-    },
-  });
-
-  const map = new Transform({
-    objectMode: true,
-    transform(record: BenchRecord, _encoding, callback) {
-      callback(null, { key: record.key, value: record.value * 2, ts: record.ts });
-    },
-  });
-
-  let numReceived = 0;
-  let valueSum = 0;
-  const sink = new Writable({
-    objectMode: true,
-    write(record: BenchRecord, _encoding, callback) {
-      numReceived += 1;
-      valueSum += record.value;
-      callback();
-    },
-  });
-
-  const startMs = performance.now();
-  deadlineMs = Date.now() + seconds * 1000;
-  await pipeline(source, map, sink);
-  const elapsedSec = (performance.now() - startMs) / 1000;
-
-  // Uses the sum, and checks nothing was lost on the way.
-  if (numReceived !== numGenerated || !Number.isFinite(valueSum)) {
-    throw new Error(`runNodeStreams: generated ${numGenerated} records but the sink saw ${numReceived} (sum ${valueSum})`);
+  const worker = createTsWorker(WORKER_ENTRY, { workerData: { seconds } satisfies NodeStreamsWorkerData });
+  try {
+    return await new Promise<NodeStreamsResult>((resolve, reject) => {
+      const timeoutMs = seconds * 1000 + SLACK_MS;
+      const timer = setTimeout(() => reject(new Error(`node-streams: no result after ${timeoutMs} ms`)), timeoutMs);
+      worker.once('message', (result: FromNodeStreamsWorker) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+      worker.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new Error(`node-streams: worker failed: ${err.message}`, { cause: err }));
+      });
+      worker.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`node-streams: worker exited (code ${code}) without a result`));
+      });
+    });
+  } finally {
+    await worker.terminate();
   }
-  return { case: 'node-streams', recordsPerSec: numReceived / elapsedSec };
 }

@@ -1,7 +1,7 @@
 // Worker entry (consumer thread) of the postmessage-record baseline: counts records, acks every `ackEvery`.
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import type { AckMessage, ConsumerWorkerData, DataMessage, FromWorker } from './postmessage-messages.js';
+import type { AckMessage, ConsumerWorkerData, DataMessage, FromWorker } from './worker-messages.js';
 
 const { port, ackEvery } = workerData as ConsumerWorkerData;
 if (parentPort === null) throw new Error('postmessage-consumer-worker must run in a worker thread');

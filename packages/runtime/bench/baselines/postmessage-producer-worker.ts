@@ -1,7 +1,7 @@
 // Worker entry (producer thread) of the postmessage-record baseline: posts one record per message, windowed by acks.
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeRecord } from './bench-record.js';
-import type { AckMessage, DataMessage, FromWorker, ProducerWorkerData, ToProducer } from './postmessage-messages.js';
+import type { AckMessage, DataMessage, FromWorker, ProducerWorkerData, ToProducer } from './worker-messages.js';
 
 const { port, seconds, windowSize } = workerData as ProducerWorkerData;
 if (parentPort === null) throw new Error('postmessage-producer-worker must run in a worker thread');

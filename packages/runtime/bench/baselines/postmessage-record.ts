@@ -1,7 +1,7 @@
 // Baseline: two worker threads passing one record per postMessage over a MessageChannel, with an ack window.
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import { createTsWorker } from '@sluice/network';
-import type { ConsumerWorkerData, FromWorker, ProducerWorkerData, ToProducer } from './postmessage-messages.js';
+import type { ConsumerWorkerData, FromWorker, ProducerWorkerData, ToProducer } from './worker-messages.js';
 
 // Worker entries this file starts:
 const PRODUCER_ENTRY = new URL('./postmessage-producer-worker.ts', import.meta.url);

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runNodeStreams, runPostMessageRecord } from '../../bench/baselines/index.js';
+import { runNodeStreams, runNodeStreamsPipeline, runPostMessageRecord } from '../../bench/baselines/index.js';
 import {
   assertKnownCases,
   formatRate,
@@ -30,6 +30,11 @@ describe('baselines', () => {
     const result = await runNodeStreams({ seconds: 0.3 });
     expect(result.case).toBe('node-streams');
     expect(Number.isFinite(result.recordsPerSec)).toBe(true);
+    expect(result.recordsPerSec).toBeGreaterThan(0);
+  });
+
+  it('node-streams pipeline also runs on the calling thread', async () => {
+    const result = await runNodeStreamsPipeline(0.1);
     expect(result.recordsPerSec).toBeGreaterThan(0);
   });
 

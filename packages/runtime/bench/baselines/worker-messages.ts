@@ -1,6 +1,19 @@
-// The shapes that cross postMessage in the postmessage-record baseline (main thread ⇄ producer/consumer workers).
+// The shapes that cross postMessage in the baselines: main thread ⇄ node-streams worker, ⇄ producer/consumer workers.
 import type { MessagePort } from 'node:worker_threads';
 import type { BenchRecord } from './bench-record.js';
+import type { NodeStreamsResult } from './node-streams-pipeline.js';
+
+// ─── node-streams ───────────────────────────────────────────────────────────────────────────────────────────
+
+/** `workerData` of `node-streams-worker.ts`. */
+export interface NodeStreamsWorkerData {
+  readonly seconds: number;
+}
+
+/** node-streams worker → main thread: its one result, posted just before it exits. */
+export type FromNodeStreamsWorker = NodeStreamsResult;
+
+// ─── postmessage-record ─────────────────────────────────────────────────────────────────────────────────────
 
 /** `workerData` of `postmessage-producer-worker.ts`; `port` is transferred, so it is detached in the main thread. */
 export interface ProducerWorkerData {
