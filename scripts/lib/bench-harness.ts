@@ -44,7 +44,7 @@ export interface BenchArgs {
   readonly values: Readonly<Record<string, string | boolean | Array<string | boolean> | undefined>>;
 }
 
-/** Default `--seconds`: long enough for the JIT to settle and for 1 s of jitter to stay under ~20 %. */
+/** Default `--seconds`: long enough that JIT warm-up and the start and stop edges are a small part of a run. */
 export const DEFAULT_SECONDS = 5;
 /** Default `--runs`: one run, so `pnpm bench x` stays quick; use `--runs 3` for figures you quote. */
 export const DEFAULT_RUNS = 1;
