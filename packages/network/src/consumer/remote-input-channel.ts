@@ -51,6 +51,7 @@ export class RemoteInputChannel {
   private numCreditsGranted = 0;
   private expectedSequenceNumber = 0;
   private senderBacklog = 0;
+  private lastConsumedIndex = 0;
   private connection: NetworkConnection | null = null;
   /** Set when the channel failed; nothing more is accepted. */
   failure: NetworkError | null = null;
@@ -175,7 +176,12 @@ export class RemoteInputChannel {
         this.addReserved({ segment, pool: this.exclusivePool });
       }
     }
-    this.requestFloatingBuffers();
+    // Floating buffers only for a channel whose consumer moved since the last look (or that already waits).
+    const consumed = this.receiveQueue.consumedIndex;
+    if (consumed !== this.lastConsumedIndex || this.isWaitingForFloating) {
+      this.lastConsumedIndex = consumed;
+      this.requestFloatingBuffers();
+    }
   }
 
   /** Takes the unannounced credit for an AddCredit being sent now. */

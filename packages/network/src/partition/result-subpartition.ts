@@ -90,6 +90,11 @@ export class ResultSubpartition {
     return Atomics.load(this.words, this.base + Q_NUM_BUFFERS);
   }
 
+  /** The consumer's read position (entries it has finished); changes whenever the consumer makes progress. */
+  get consumedIndex(): number {
+    return Atomics.load(this.words, this.base + Q_HEAD);
+  }
+
   /** True once end-of-partition was added. */
   get isFinished(): boolean {
     return (Atomics.load(this.words, this.base + Q_FLAGS) & QF_PRODUCER_FINISHED) !== 0;

@@ -7,36 +7,48 @@ import { InMemoryConnection } from '../utils/in-memory-connection.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-/** A producer TM and a consumer TM, one in-memory connection, a partition of `n` subpartitions, one gate per subpartition. */
-async function setUp(options: NetworkOptions, numSubpartitions: number) {
+/**
+ * A producer TM and a consumer TM, one in-memory connection, `n` producer partitions of one subpartition
+ * each (as `n` producer subtasks: one subtask's partition would backpressure all its subpartitions at
+ * once), and one consumer gate per partition, all multiplexed on the one connection.
+ */
+async function setUp(options: NetworkOptions, numPartitions: number) {
   const producerTm = new NetworkService(new NetworkEnvironment({ numSegments: 64, segmentSizeBytes: 256, ...options }));
   const consumerTm = new NetworkService(new NetworkEnvironment({ numSegments: 64, segmentSizeBytes: 256, ...options }));
   const [clientEnd, serverEnd] = InMemoryConnection.pair();
   serverEnd.handler = producerTm.createServerHandler();
   const client = consumerTm.createClientHandler();
   clientEnd.handler = client;
-  const partitionId = randomId();
-  const descriptor = producerTm.env.createResultPartition(numSubpartitions);
-  producerTm.partitions.register(partitionId, descriptor);
-  const partition = new ResultPartition(producerTm.env.memory, descriptor, producerTm.env.waitOptions);
   const built: BuiltInputGate[] = [];
   const gates: InputGate[] = [];
-  for (let i = 0; i < numSubpartitions; i++) {
-    const gate = consumerTm.createInputGate([{ kind: 'remote', producer: { connection: clientEnd, client }, partitionId, subpartitionIndex: i }]);
+  const partitions: ResultPartition[] = [];
+  const descriptors = [];
+  for (let i = 0; i < numPartitions; i++) {
+    const partitionId = randomId();
+    const descriptor = producerTm.env.createResultPartition(1);
+    producerTm.partitions.register(partitionId, descriptor);
+    descriptors.push(descriptor);
+    partitions.push(new ResultPartition(producerTm.env.memory, descriptor, producerTm.env.waitOptions));
+    const gate = consumerTm.createInputGate([{ kind: 'remote', producer: { connection: clientEnd, client }, partitionId, subpartitionIndex: 0 }]);
     built.push(gate);
     gates.push(new InputGate(consumerTm.env.memory, gate.descriptor, consumerTm.env.waitOptions));
   }
   await tick();
-  return { producerTm, consumerTm, clientEnd, serverEnd, partition, descriptor, built, gates };
+  return { producerTm, consumerTm, clientEnd, serverEnd, partitions, descriptors, built, gates };
 }
 
-function writeInts(partition: ResultPartition, index: number, from: number, count: number): void {
-  const sp = partition.subpartitions[index];
+/** Writes ints like a subtask's mailbox would: only while the partition is available (never a hard wait). */
+function writeInts(partition: ResultPartition, from: number, count: number): number {
+  const sp = partition.subpartitions[0];
   for (let i = from; i < from + count; i++) {
-    if (sp.limit - sp.pos < 4) partition.requestNewBuffer(sp);
+    if (sp.limit - sp.pos < 4) {
+      if (!partition.isAvailable() && !partition.pool.isAvailable()) return i - from;
+      partition.requestNewBuffer(sp);
+    }
     partition.memory.view.setInt32(sp.pos, i);
     sp.pos += 4;
   }
+  return count;
 }
 
 function drain(gate: InputGate, env: NetworkEnvironment, out: number[], max = Infinity): number {
@@ -62,13 +74,13 @@ describe('credit-based flow control', () => {
     let next = 0;
     while (next < 2000) {
       const n = Math.min(128, 2000 - next);
-      writeInts(t.partition, 0, next, n);
+      writeInts(t.partitions[0], next, n);
       next += n;
-      t.partition.flushAll();
+      for (const p of t.partitions) p.flushAll();
       await tick();
       drain(t.gates[0], t.consumerTm.env, received);
     }
-    t.partition.finish();
+    for (const p of t.partitions) p.finish();
     for (let i = 0; i < 20 && !t.gates[0].isFinished; i++) {
       await tick();
       drain(t.gates[0], t.consumerTm.env, received);
@@ -79,7 +91,7 @@ describe('credit-based flow control', () => {
     expect(t.serverEnd.closedWith).toBeNull();
     expect(t.clientEnd.sent).toContain('AddCredit');
     t.consumerTm.releaseInputGate(t.built[0]);
-    t.producerTm.env.releasePartition(t.descriptor);
+    t.producerTm.env.releasePartition(t.descriptors[0]);
     await t.producerTm.close();
     await t.consumerTm.close();
     t.producerTm.env.assertNoLeaks();
@@ -93,9 +105,9 @@ describe('credit-based flow control', () => {
     // Channel 0's consumer stalls (never reads); channel 1's consumer keeps reading.
     const received: number[] = [];
     for (let round = 0; round < 30; round++) {
-      writeInts(t.partition, 0, round * 64, 64);
-      writeInts(t.partition, 1, round * 64, 64);
-      t.partition.flushAll();
+      writeInts(t.partitions[0], round * 64, 64);
+      writeInts(t.partitions[1], round * 64, 64);
+      for (const p of t.partitions) p.flushAll();
       await tick();
       drain(t.gates[1], t.consumerTm.env, received);
       const stalled = gateA.channels[0];
@@ -108,7 +120,7 @@ describe('credit-based flow control', () => {
     }
     expect(received.length).toBeGreaterThan(30 * 64 - 200);
     expect(t.clientEnd.closedWith).toBeNull();
-    t.partition.finish();
+    for (const p of t.partitions) p.finish();
     await t.producerTm.close();
     await t.consumerTm.close();
   });
@@ -134,9 +146,9 @@ describe('legacy flow control', () => {
     const t = await setUp({ creditModel: false }, 2);
     const received: number[] = [];
     for (let round = 0; round < 40; round++) {
-      writeInts(t.partition, 0, round * 64, 64);
-      writeInts(t.partition, 1, round * 64, 64);
-      t.partition.flushAll();
+      writeInts(t.partitions[0], round * 64, 64);
+      writeInts(t.partitions[1], round * 64, 64);
+      for (const p of t.partitions) p.flushAll();
       await tick();
       drain(t.gates[1], t.consumerTm.env, received); // only channel 1 is read
     }
@@ -144,8 +156,8 @@ describe('legacy flow control', () => {
     const stalledCount = received.length;
     // Channel 1 starves although its consumer is idle: channel 0 blocks the socket.
     for (let i = 0; i < 5; i++) {
-      writeInts(t.partition, 1, 100_000 + i * 64, 64);
-      t.partition.flushAll();
+      writeInts(t.partitions[1], 100_000 + i * 64, 64);
+      for (const p of t.partitions) p.flushAll();
       await tick();
       drain(t.gates[1], t.consumerTm.env, received);
     }
@@ -158,7 +170,7 @@ describe('legacy flow control', () => {
       await tick();
     }
     expect(received.length).toBeGreaterThan(stalledCount);
-    t.partition.finish();
+    for (const p of t.partitions) p.finish();
     await t.producerTm.close();
     await t.consumerTm.close();
   });
