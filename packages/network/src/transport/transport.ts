@@ -20,7 +20,7 @@ import type { NetworkError } from '../errors.js';
  */
 export interface Connection {
   /** Who is at the other end, for error messages and logs: `ws://host:port` (client side) or `host:port` (server side). */
-  readonly peerAddress: string;
+  readonly remoteAddress: string;
   /** Whether this end opened the connection (consumer TM) or accepted it (producer TM). */
   readonly role: ConnectionRole;
   /**
@@ -31,6 +31,8 @@ export interface Connection {
    * @returns {@link isWritable} after queuing: false means "wait for {@link onceWritable}" (or the connection is closed).
    */
   send(frame: Uint8Array, callback?: (error?: Error) => void): boolean;
+  /** {@link send} without a callback: the name `NetworkConnection` (network-connection.ts) uses. */
+  sendFrame(frame: Uint8Array): boolean;
   /** Encodes `message` into one frame and {@link send}s it. */
   sendMessage(message: NetworkMessage, callback?: (error?: Error) => void): boolean;
   /** Bytes queued in user space and not yet handed to the kernel (framing included). */

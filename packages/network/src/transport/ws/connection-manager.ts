@@ -185,7 +185,7 @@ export class ConnectionManager {
       }
       const connection = new WsConnection(
         ws,
-        { role: 'client', peerAddress: displayUrl, socket: socket ?? underlyingSocket(ws), transport: this.#options },
+        { role: 'client', remoteAddress: displayUrl, socket: socket ?? underlyingSocket(ws), transport: this.#options },
         (conn) => this.#wrapHandler(this.#createHandler(conn)),
       );
       ws.off('error', onError); // WsConnection listens from here on

@@ -153,8 +153,8 @@ export class DataServer {
       return;
     }
     const remote = req.socket.remoteAddress ?? 'unknown';
-    const peerAddress = `${remote.includes(':') ? `[${remote}]` : remote}:${req.socket.remotePort ?? 0}`;
-    const connection = new WsConnection(ws, { role: 'server', peerAddress, socket, transport: this.#options }, this.#createHandler);
+    const remoteAddress = `${remote.includes(':') ? `[${remote}]` : remote}:${req.socket.remotePort ?? 0}`;
+    const connection = new WsConnection(ws, { role: 'server', remoteAddress, socket, transport: this.#options }, this.#createHandler);
     this.#connections.add(connection);
     void connection.whenClosed().then(() => this.#connections.delete(connection));
   }

@@ -30,7 +30,7 @@ export interface WsConnectionOptions {
   /** `'client'` on the consumer TM (it sends CloseRequest on close), `'server'` on the producer TM. */
   readonly role: ConnectionRole;
   /** The other end, for error messages: the url (client) or `host:port` (server). */
-  readonly peerAddress: string;
+  readonly remoteAddress: string;
   /** The WebSocket's TCP socket (`req.socket` of the upgrade), for its `'drain'` and `'error'` events. */
   readonly socket: Socket;
   /** Resolved transport options (frame limit, water marks). */
@@ -61,7 +61,7 @@ type State = 'open' | 'closing' | 'closed';
  * Owned by: the TaskManager main thread (every method and callback runs there).
  */
 export class WsConnection implements Connection {
-  readonly peerAddress: string;
+  readonly remoteAddress: string;
   readonly role: ConnectionRole;
 
   readonly #ws: WebSocket;
@@ -107,14 +107,14 @@ export class WsConnection implements Connection {
     this.#socket = options.socket;
     this.#options = options.transport;
     this.role = options.role;
-    this.peerAddress = options.peerAddress;
+    this.remoteAddress = options.remoteAddress;
     this.#decoder = new FrameDecoder({ maxFrameBytes: options.transport.maxFrameBytes });
-    this.#frameHandler = { onMessage: (message) => this.#onFrame(message), onError: (error) => this.#fail(fromPeer(error, this.peerAddress), true) };
+    this.#frameHandler = { onMessage: (message) => this.#onFrame(message), onError: (error) => this.#fail(fromPeer(error, this.remoteAddress), true) };
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#handler = createHandler(this);
 
     ws.on('message', (data, isBinary) => this.#onWsMessage(data, isBinary));
-    ws.on('error', (error) => this.#fail(errorForWsError(this.peerAddress, error), false));
+    ws.on('error', (error) => this.#fail(errorForWsError(this.remoteAddress, error), false));
     ws.on('close', (code, reason) => this.#onWsClose(code, reason.toString('utf8')));
     this.#socket.on('drain', this.#checkWritable);
     this.#socket.on('error', (error) => (this.#socketError ??= error));
@@ -126,7 +126,7 @@ export class WsConnection implements Connection {
   send(frame: Uint8Array, callback?: (error?: Error) => void): boolean {
     if (this.#state !== 'open') {
       if (callback !== undefined) {
-        const error = this.#closeError ?? new NetworkError('ERR_NET_PEER_LOST', `connection to ${this.peerAddress} is closed`);
+        const error = this.#closeError ?? new NetworkError('ERR_NET_PEER_LOST', `connection to ${this.remoteAddress} is closed`);
         queueMicrotask(() => callback(error));
       }
       return false;
@@ -141,6 +141,11 @@ export class WsConnection implements Connection {
       callback(error);
     });
     return this.#ws.bufferedAmount < this.#options.highWaterMarkBytes;
+  }
+
+  /** {@inheritDoc Connection.sendFrame} */
+  sendFrame(frame: Uint8Array): boolean {
+    return this.send(frame);
   }
 
   /** {@inheritDoc Connection.sendMessage} */
@@ -213,7 +218,7 @@ export class WsConnection implements Connection {
     this.#stats.numMessagesIn += 1;
     if (this.#state !== 'open') return;
     if (!isBinary) {
-      const cause = `text message of ${chunk.length} bytes from ${this.peerAddress}: the protocol is binary only (PROTOCOL.md §1)`;
+      const cause = `text message of ${chunk.length} bytes from ${this.remoteAddress}: the protocol is binary only (PROTOCOL.md §1)`;
       this.#fail(new NetworkError('ERR_NET_MALFORMED_FRAME', cause), true);
       return;
     }
@@ -241,7 +246,7 @@ export class WsConnection implements Connection {
       }
     } catch (error) {
       // A throwing onMessage: the decoder has stopped (stream position lost), so the connection cannot go on.
-      this.#fail(handlerFailure(error, this.peerAddress), true);
+      this.#fail(handlerFailure(error, this.remoteAddress), true);
     } finally {
       this.#isDelivering = false;
     }
@@ -259,7 +264,7 @@ export class WsConnection implements Connection {
       return;
     }
     if (message.type === 'ErrorResponse' && message.isFatal) {
-      this.#fail(remoteFailure(message, this.peerAddress), false);
+      this.#fail(remoteFailure(message, this.remoteAddress), false);
       this.#ws.close(CLOSE_FATAL_ERROR, closeReasonFor(message.code));
       return;
     }
@@ -340,7 +345,7 @@ export class WsConnection implements Connection {
       const what = socketError === null
         ? `the socket closed (code ${code}${reason ? `, "${reason}"` : ''})`
         : `socket error ${(socketError as { code?: string }).code ?? ''} (${socketError.message})`;
-      error = errorForPeerClose(this.peerAddress, code, reason, what);
+      error = errorForPeerClose(this.remoteAddress, code, reason, what);
       this.#closeError = error;
       this.#handler.onError?.(error, this);
     }
@@ -376,25 +381,25 @@ function toBytes(data: RawData): Uint8Array {
 }
 
 /** The local error for a fatal ErrorResponse from the peer: its code if it is a network code, else ERR_NET_REMOTE. */
-function remoteFailure(message: FatalErrorResponse, peerAddress: string): NetworkError {
+function remoteFailure(message: FatalErrorResponse, remoteAddress: string): NetworkError {
   const prefix = `${message.code}: `;
   const text = message.message.startsWith(prefix) ? message.message.slice(prefix.length) : message.message;
   if (isNetworkErrorCode(message.code)) {
-    return new NetworkError(message.code, `peer ${peerAddress} failed the connection: ${text}`);
+    return new NetworkError(message.code, `peer ${remoteAddress} failed the connection: ${text}`);
   }
-  return new NetworkError('ERR_NET_REMOTE', `peer ${peerAddress} failed the connection with ${message.code}: ${text}`);
+  return new NetworkError('ERR_NET_REMOTE', `peer ${remoteAddress} failed the connection with ${message.code}: ${text}`);
 }
 
 /** A decoder error, naming the peer the bad bytes came from. */
-function fromPeer(error: NetworkError, peerAddress: string): NetworkError {
+function fromPeer(error: NetworkError, remoteAddress: string): NetworkError {
   const prefix = `${error.code}: `;
   const text = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-  return new NetworkError(error.code, `${text}, from ${peerAddress}`, { cause: error });
+  return new NetworkError(error.code, `${text}, from ${remoteAddress}`, { cause: error });
 }
 
 /** What a throw from `onMessage` fails the connection with: a NetworkError as is, anything else wrapped. */
-function handlerFailure(error: unknown, peerAddress: string): NetworkError {
+function handlerFailure(error: unknown, remoteAddress: string): NetworkError {
   if (error instanceof NetworkError) return error;
   const text = error instanceof Error ? error.message : String(error);
-  return new NetworkError('ERR_NET_REMOTE', `the handler of the connection to ${peerAddress} threw: ${text}`, { cause: error });
+  return new NetworkError('ERR_NET_REMOTE', `the handler of the connection to ${remoteAddress} threw: ${text}`, { cause: error });
 }

@@ -98,27 +98,27 @@ export function isNetworkErrorCode(code: string): code is NetworkErrorCode {
  *
  * @param what - what happened, e.g. `closed with code 1006` or a socket error's message.
  */
-export function errorForPeerClose(peerAddress: string, code: number, reason: string, what: string): NetworkError {
+export function errorForPeerClose(remoteAddress: string, code: number, reason: string, what: string): NetworkError {
   if (code === CLOSE_FATAL_ERROR && isNetworkErrorCode(reason)) {
-    return new NetworkError(reason, `peer ${peerAddress} failed the connection with ${reason} (its ErrorResponse did not arrive)`);
+    return new NetworkError(reason, `peer ${remoteAddress} failed the connection with ${reason} (its ErrorResponse did not arrive)`);
   }
   if (code === 1009) {
-    return new NetworkError('ERR_NET_FRAME_TOO_LARGE', `peer ${peerAddress} closed the connection (1009): a message we sent exceeds its maxPayload`);
+    return new NetworkError('ERR_NET_FRAME_TOO_LARGE', `peer ${remoteAddress} closed the connection (1009): a message we sent exceeds its maxPayload`);
   }
   if (code === 1002 || code === 1003 || code === 1007) {
-    return new NetworkError('ERR_NET_MALFORMED_FRAME', `peer ${peerAddress} closed the connection (${code}${reason ? ` ${reason}` : ''}): it rejected our WebSocket framing`);
+    return new NetworkError('ERR_NET_MALFORMED_FRAME', `peer ${remoteAddress} closed the connection (${code}${reason ? ` ${reason}` : ''}): it rejected our WebSocket framing`);
   }
-  return new NetworkError('ERR_NET_PEER_LOST', `connection to ${peerAddress} lost: ${what}, without a CloseRequest or a fatal ErrorResponse`);
+  return new NetworkError('ERR_NET_PEER_LOST', `connection to ${remoteAddress} lost: ${what}, without a CloseRequest or a fatal ErrorResponse`);
 }
 
 /** The error of a ws-level failure detected on this side (ws emitted `'error'`; ws closes the socket itself). */
-export function errorForWsError(peerAddress: string, error: Error): NetworkError {
+export function errorForWsError(remoteAddress: string, error: Error): NetworkError {
   const wsCode = (error as { code?: unknown }).code;
   if (wsCode === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-    return new NetworkError('ERR_NET_FRAME_TOO_LARGE', `message from ${peerAddress} exceeds maxPayload: ${error.message}`, { cause: error });
+    return new NetworkError('ERR_NET_FRAME_TOO_LARGE', `message from ${remoteAddress} exceeds maxPayload: ${error.message}`, { cause: error });
   }
   if (typeof wsCode === 'string' && wsCode.startsWith('WS_ERR_')) {
-    return new NetworkError('ERR_NET_MALFORMED_FRAME', `bad WebSocket framing from ${peerAddress}: ${error.message}`, { cause: error });
+    return new NetworkError('ERR_NET_MALFORMED_FRAME', `bad WebSocket framing from ${remoteAddress}: ${error.message}`, { cause: error });
   }
-  return new NetworkError('ERR_NET_PEER_LOST', `connection to ${peerAddress} failed: ${error.message}`, { cause: error });
+  return new NetworkError('ERR_NET_PEER_LOST', `connection to ${remoteAddress} failed: ${error.message}`, { cause: error });
 }

@@ -6,6 +6,7 @@ import { randomId } from '../../../src/ids.js';
 import { encodeBufferResponse, encodeMessages } from '../../../src/protocol/encode.js';
 import { DATA_TYPE } from '../../../src/protocol/constants.js';
 import type { NetworkMessage } from '../../../src/protocol/messages.js';
+import type { ConnectionHandler as FlowControlHandler, NetworkConnection } from '../../../src/transport/network-connection.js';
 import type { Connection } from '../../../src/transport/transport.js';
 import type { ConnectionManager, DataServer } from '../../../src/transport/ws/index.js';
 import { addCredit, bufferResponse, startManager, startServer, waitFor, type RecordingHandler } from './ws-test-utils.js';
@@ -174,6 +175,18 @@ describe('WsConnection', () => {
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).code).toBe('ERR_NET_PEER_LOST');
     expect(client.isWritable()).toBe(false);
+  });
+
+  it('is the NetworkConnection the credit and legacy handlers are written against', async () => {
+    const { client, serverConnection, serverHandler } = await connect();
+    const asNetworkConnection: NetworkConnection = client; // compile-time check: keep the two seams compatible
+    const flowHandler: FlowControlHandler = serverHandler;
+    expect(flowHandler).toBe(serverHandler);
+    expect(asNetworkConnection.remoteAddress).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    expect(serverConnection.remoteAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    asNetworkConnection.sendFrame(encodeMessages([addCredit(4)]));
+    await serverHandler.waitForMessages(1);
+    expect(serverHandler.messages[0]).toMatchObject({ type: 'AddCredit', credit: 4 });
   });
 
   it('refuses to send a message larger than maxMessageBytes', async () => {

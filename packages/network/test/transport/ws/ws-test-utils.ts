@@ -141,7 +141,7 @@ export async function openWrappedRawClient(url: string): Promise<{
   const handler = new RecordingHandler();
   const connection = new WsConnection(
     ws,
-    { role: 'client', peerAddress: url, socket, transport: resolveWsTransportOptions({}) },
+    { role: 'client', remoteAddress: url, socket, transport: resolveWsTransportOptions({}) },
     () => handler,
   );
   return { ws, connection, handler, received, closeCode };
