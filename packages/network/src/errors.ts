@@ -8,6 +8,8 @@
  */
 export const NETWORK_ERROR_CODES = {
   ERR_NET_BAD_OPTION: 'local',
+  ERR_NET_BAD_MEMORY: 'local',
+  ERR_NET_EVENT_TOO_LARGE: 'local',
   ERR_NET_DOUBLE_RECYCLE: 'local',
   ERR_NET_FOREIGN_SEGMENT: 'local',
   ERR_NET_POOL_EXHAUSTED: 'local',

@@ -30,6 +30,8 @@ export class NetworkEnvironment {
   private readonly freePools: number[] = [];
   private readonly freeQueues: number[] = [];
   private readonly freeSignals: number[] = [];
+  /** Destroyed pools whose segments are not all back yet; their slots are freed once they are. */
+  private readonly pendingPools: LocalBufferPool[] = [];
 
   constructor(options: NetworkOptions | ResolvedNetworkOptions = {}) {
     this.options = resolveNetworkOptions(options);
@@ -71,6 +73,7 @@ export class NetworkEnvironment {
    * @throws NetworkError `ERR_NET_POOL_EXHAUSTED` when the minimum cannot be reserved
    */
   createBufferPool(min: number, max: number, listenerSignal = -1): LocalBufferPool {
+    this.collectReleasedPools();
     const poolId = this.freePools.pop();
     if (poolId === undefined) throw new NetworkError('ERR_NET_TABLE_FULL', `all ${this.options.maxPools} buffer pools are in use (raise taskmanager.network.max-buffer-pools)`);
     try {
@@ -125,10 +128,7 @@ export class NetworkEnvironment {
       new ResultSubpartitionView(this.memory, queueId, this.waitOptions).releaseAll();
       this.freeQueues.push(queueId);
     }
-    const pool = new LocalBufferPool(this.memory, descriptor.poolId, this.waitOptions);
-    const stillOut = pool.destroy();
-    if (stillOut === 0) this.freePoolSlot(descriptor.poolId);
-    return stillOut;
+    return this.releasePool(new LocalBufferPool(this.memory, descriptor.poolId, this.waitOptions));
   }
 
   /**
@@ -150,7 +150,19 @@ export class NetworkEnvironment {
   releasePool(pool: LocalBufferPool): number {
     const stillOut = pool.destroy();
     if (stillOut === 0) this.freePoolSlot(pool.poolId);
+    else this.pendingPools.push(pool);
     return stillOut;
+  }
+
+  /** Frees the slots of destroyed pools whose last segments came back since. */
+  collectReleasedPools(): void {
+    for (let i = this.pendingPools.length - 1; i >= 0; i--) {
+      const pool = this.pendingPools[i];
+      if (pool.isFullyReleased) {
+        this.pendingPools.splice(i, 1);
+        this.freePoolSlot(pool.poolId);
+      }
+    }
   }
 
   /** Releases a gate's signal word. */

@@ -42,10 +42,10 @@ export const DEFAULT_NETWORK_OPTIONS: ResolvedNetworkOptions = {
   bufferTimeoutMs: 100, // Flink's default: bounds latency at low load without per-record flushes
   creditModel: true, // credit-based flow control is the default since Flink 1.5; legacy is for experiments
   maxPools: 1024, // room for hundreds of subtasks per TaskManager; costs 64 B of shared memory each
-  maxQueues: 4096, // one per subpartition and per remote channel; costs about 1 KiB each at the default capacity
+  maxQueues: 4096, // one per subpartition and per remote channel; costs 2 KiB of shared memory each at the default capacity
   queueCapacity: 32, // > max-buffers-per-channel + events in flight; a full queue is a hard wait
   spinBeforeWaitMicros: 50, // waking a sleeping thread costs ~6 µs plus an event-loop hop; a short spin avoids most sleeps
-  waitTimeoutMs: 50, // Atomics.waitAsync can miss a notify (nodejs/node#44729): never sleep longer than this
+  waitTimeoutMs: 50, // a notify can be missed (a waiter that re-checks late): never sleep longer than this
 };
 
 /** Flink-style configuration key of each option, for error messages and YAML. */

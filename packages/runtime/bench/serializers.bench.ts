@@ -1,11 +1,11 @@
 // Micro-benchmark of the record serializers: typed and msgpackr, write and read, length-prefixed in a 32 KiB SharedArrayBuffer region.
 //
-// Run: npx tsx packages/runtime/bench/serializers.bench.ts [--runs=3] [--seconds=1] [--records=<n>]
-// Prints progress to stderr and, as its last stdout line, one JSON object:
+// Run: pnpm bench serializers [--runs N] [--seconds S] [--records N]
+// Prints progress to stderr; `pnpm bench` prints the result as the last stdout line, one JSON object:
 //   {"bench":"serializers","results":[{"case":"typed-write","recordsPerSec":…,"bytesPerRecord":…},…]}
 // (records/s: median of the runs; bytes per record include the 4-byte length prefix).
 
-import { pathToFileURL } from 'node:url';
+import { parseBenchArgs, progress } from '../../../scripts/lib/bench-harness.js';
 import { createMsgpackrSerializer } from '../src/serialization/msgpackr-serializer.js';
 import { RecordDeserializer } from '../src/serialization/record-deserializer.js';
 import type { TypeSerializer } from '../src/serialization/type-serializer.js';
@@ -38,13 +38,10 @@ interface BenchSettings {
 }
 
 function parseArgs(argv: string[]): BenchSettings {
-  const settings: BenchSettings = { runs: 3, seconds: 1, records: undefined };
-  for (const arg of argv) {
-    const match = /^--(runs|seconds|records)=(\d+(?:\.\d+)?)$/.exec(arg);
-    if (!match) throw new TypeError(`unknown argument ${arg} (expected --runs=, --seconds= or --records=)`);
-    settings[match[1] as keyof BenchSettings] = Number(match[2]);
-  }
-  return settings;
+  const args = parseBenchArgs(argv, { records: { type: 'string' } });
+  const records = args.values.records === undefined ? undefined : Number(args.values.records);
+  if (records !== undefined && (!Number.isInteger(records) || records <= 0)) throw new RangeError(`--records must be a positive integer, got ${String(args.values.records)}`);
+  return { runs: argv.includes('--runs') ? args.runs : 3, seconds: argv.includes('--seconds') ? args.seconds : 1, records };
 }
 
 function makeRecords(): BenchRecord[] {
@@ -131,10 +128,10 @@ function readCase(serializer: TypeSerializer<BenchRecord>, records: BenchRecord[
 }
 
 /**
- * Measures every case and prints the JSON summary as the last stdout line.
- * @param argv `--runs=<n>` (default 3), `--seconds=<s>` per run (default 1), `--records=<n>` per run instead of a time budget
+ * Measures every case and returns the JSON summary (`pnpm bench` prints it as the last stdout line).
+ * @param argv `--runs N` (default 3), `--seconds S` per run (default 1), `--records N` per run instead of a time budget
  */
-export async function main(argv: string[]): Promise<BenchResult[]> {
+export async function main(argv: string[]): Promise<{ bench: 'serializers'; results: BenchResult[] }> {
   const settings = parseArgs(argv);
   const memory = new SharedArrayBuffer(REGION_OFFSET + REGION_BYTES + 4096);
   const view = new DataView(memory);
@@ -157,15 +154,10 @@ export async function main(argv: string[]): Promise<BenchResult[]> {
     for (let run = 0; run < settings.runs; run++) {
       const rate = measure(settings, batch);
       rates.push(rate);
-      process.stderr.write(`${name} run ${run + 1}/${settings.runs}: ${(rate / 1e6).toFixed(2)} M records/s\n`);
+      progress.log(`${name} run ${run + 1}/${settings.runs}: ${(rate / 1e6).toFixed(2)} M records/s`);
     }
     const bytesPerRecord = Math.round((numBytes / numRecords) * 100) / 100;
     results.push({ case: name, recordsPerSec: Math.round(median(rates)), bytesPerRecord });
   }
-  process.stdout.write(`${JSON.stringify({ bench: 'serializers', results })}\n`);
-  return results;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main(process.argv.slice(2));
+  return { bench: 'serializers', results };
 }

@@ -2,7 +2,7 @@
 import { NetworkError } from '../errors.js';
 import {
   P_DESTROYED, P_FREE_HEAD, P_IN_USE, P_LOCK, P_MAX, P_MIN, P_NUM_BLOCKED_QUEUES, P_NUM_FREE, P_NUM_REQUESTED,
-  P_NUM_WAITERS, P_SIGNAL, H_GLOBAL_NUM_FREE, P_LISTENER_SIGNAL,
+  P_NUM_WAITERS, P_SIGNAL, H_GLOBAL_NUM_FREE, P_LISTENER_SIGNAL, P_FREE_TAIL,
 } from '../memory/layout.js';
 import { lock, unlock } from '../memory/mutex.js';
 import { SEGMENT_IN_USE, type NetworkMemory } from '../memory/network-memory.js';
@@ -63,6 +63,7 @@ export class LocalBufferPool {
     w[base + P_MAX] = max;
     w[base + P_NUM_REQUESTED] = reserved.length;
     w[base + P_FREE_HEAD] = head;
+    w[base + P_FREE_TAIL] = reserved.length > 0 ? reserved[reserved.length - 1] : -1;
     w[base + P_NUM_FREE] = reserved.length;
     w[base + P_SIGNAL] = 0;
     w[base + P_NUM_WAITERS] = 0;
@@ -136,7 +137,9 @@ export class LocalBufferPool {
       if (w[b + P_DESTROYED]) throw new NetworkError('ERR_NET_POOL_DESTROYED', `buffer pool ${this.poolId} was destroyed`);
       if (w[b + P_NUM_FREE] > 0) {
         const segment = w[b + P_FREE_HEAD];
-        w[b + P_FREE_HEAD] = w[this.memory.layout.segmentNext + segment];
+        const next = w[this.memory.layout.segmentNext + segment];
+        w[b + P_FREE_HEAD] = next;
+        if (next < 0) w[b + P_FREE_TAIL] = -1;
         w[this.memory.layout.segmentNext + segment] = SEGMENT_IN_USE;
         Atomics.sub(w, b + P_NUM_FREE, 1);
         return segment;
@@ -166,8 +169,13 @@ export class LocalBufferPool {
         Atomics.sub(w, b + P_NUM_REQUESTED, 1);
         this.global.returnFreeSegment(segment);
       } else {
-        w[this.memory.layout.segmentNext + segment] = w[b + P_FREE_HEAD];
-        w[b + P_FREE_HEAD] = segment;
+        // FIFO: the segment recycled longest ago is handed out next, so a producer rarely writes lines that
+        // the consumer's core read a moment ago (each such write costs a cross-core cache-line transfer).
+        w[this.memory.layout.segmentNext + segment] = -1;
+        const tail = w[b + P_FREE_TAIL];
+        if (tail < 0) w[b + P_FREE_HEAD] = segment;
+        else w[this.memory.layout.segmentNext + tail] = segment;
+        w[b + P_FREE_TAIL] = segment;
         Atomics.add(w, b + P_NUM_FREE, 1);
       }
     } finally {
@@ -240,6 +248,7 @@ export class LocalBufferPool {
       }
       Atomics.sub(w, b + P_NUM_REQUESTED, w[b + P_NUM_FREE]);
       w[b + P_FREE_HEAD] = -1;
+      w[b + P_FREE_TAIL] = -1;
       Atomics.store(w, b + P_NUM_FREE, 0);
       return w[b + P_NUM_REQUESTED];
     } finally {
@@ -250,11 +259,6 @@ export class LocalBufferPool {
   /** True once destroyed and every segment has come back to the global pool. */
   get isFullyReleased(): boolean {
     return Atomics.load(this.words, this.base + P_DESTROYED) === 1 && this.numRequested === 0;
-  }
-
-  /** Marks the pool slot free for reuse; only after {@link isFullyReleased}. */
-  freeSlot(): void {
-    Atomics.store(this.words, this.base + P_IN_USE, 0);
   }
 
   /** Adjusts the count of capped subpartitions; used by ResultSubpartition accounting. */

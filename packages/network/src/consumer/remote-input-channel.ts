@@ -218,7 +218,7 @@ export class RemoteInputChannel {
     if (this.isReleased) return;
     this.isReleased = true;
     for (const buffer of this.reserved.splice(0)) buffer.pool.recycle(buffer.segment);
-    if (sendCancel && this.connection !== null && this.failure === null) {
+    if (sendCancel && this.connection !== null) {
       try {
         this.connection.sendMessage({ type: 'CancelPartitionRequest', receiverId: this.receiverId });
       } catch {

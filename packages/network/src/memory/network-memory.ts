@@ -56,7 +56,7 @@ export class NetworkMemory {
   static attach(sab: SharedArrayBuffer): NetworkMemory {
     const header = new Int32Array(sab, 0, 16);
     if (header[H_MAGIC] !== MEMORY_MAGIC || header[H_VERSION] !== MEMORY_VERSION) {
-      throw new NetworkError('ERR_NET_BAD_OPTION', 'the SharedArrayBuffer is not Sluice network memory (bad magic or version)');
+      throw new NetworkError('ERR_NET_BAD_MEMORY', 'the SharedArrayBuffer is not Sluice network memory (bad magic or version)');
     }
     const layout = computeLayout(header[H_SEGMENT_SIZE], header[H_NUM_SEGMENTS], header[H_MAX_POOLS], header[H_MAX_QUEUES], header[H_QUEUE_CAPACITY]);
     return new NetworkMemory(sab, layout);

@@ -47,6 +47,11 @@ export class ResultSubpartition {
   private committed = 0;
   private tail: number;
 
+  /** Milliseconds the producer spent blocked on a full queue since the partition last collected them (hard backpressure). */
+  blockedMs = 0;
+  /** Longest single sleep while blocked on a full queue. */
+  waitTimeoutMs = 50;
+
   /** Called with +1 when this queue reaches max-buffers-per-channel (the partition's pool accounts it). */
   onBlockedChange: ((delta: number) => void) | null = null;
 
@@ -182,7 +187,7 @@ export class ResultSubpartition {
    */
   addEvent(payload: Uint8Array): void {
     if (payload.length > MAX_INLINE_EVENT_BYTES) {
-      throw new NetworkError('ERR_NET_BAD_OPTION', `an event payload may have at most ${MAX_INLINE_EVENT_BYTES} bytes, got ${payload.length}`);
+      throw new NetworkError('ERR_NET_EVENT_TOO_LARGE', `an event payload may have at most ${MAX_INLINE_EVENT_BYTES} bytes, got ${payload.length}`);
     }
     if (this.isFinished) throw new NetworkError('ERR_NET_PARTITION_FINISHED', `subpartition ${this.index} already ended; no event can follow end-of-partition`);
     this.finishBuffer();
@@ -237,7 +242,7 @@ export class ResultSubpartition {
   private waitForEntrySpace(): void {
     if (this.hasEntrySpace()) return;
     const signal = this.words[this.base + Q_PRODUCER_SIGNAL];
-    blockForSignal(this.words, signal, () => this.hasEntrySpace());
+    this.blockedMs += blockForSignal(this.words, signal, () => this.hasEntrySpace(), this.waitTimeoutMs);
   }
 
   private entryBase(index: number): number {

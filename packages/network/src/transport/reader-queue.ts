@@ -50,6 +50,8 @@ export interface ReaderQueueContext {
  */
 export class ReaderQueue implements ConnectionHandler, NetworkPoller {
   private readonly readers = new Map<IdKey, Reader>();
+  /** Receivers served once and released: late messages for them are dropped, not errors. */
+  private readonly released = new Set<IdKey>();
   private order: Reader[] = [];
   private next = 0;
   private waitingForWritable = false;
@@ -78,8 +80,18 @@ export class ReaderQueue implements ConnectionHandler, NetworkPoller {
         this.addReader(message.partitionId, message.subpartitionIndex, message.receiverId, message.initialCredit, connection);
         break;
       case 'AddCredit': {
-        const reader = this.readers.get(idToKey(message.receiverId));
-        if (reader === undefined) return; // released already: credits in flight are dropped (PROTOCOL.md)
+        const key = idToKey(message.receiverId);
+        const reader = this.readers.get(key);
+        if (reader === undefined) {
+          // Released already: credits in flight are dropped. Never requested: tell the consumer (PROTOCOL.md).
+          if (!this.released.has(key)) {
+            connection.sendMessage({
+              type: 'ErrorResponse', isFatal: false, receiverId: message.receiverId, code: 'ERR_NET_UNKNOWN_RECEIVER',
+              message: `AddCredit for receiver ${key}, which never requested a partition on this connection`,
+            });
+          }
+          return;
+        }
         if (this.isCreditBased) reader.numCreditsAvailable += message.credit;
         this.context.loop.schedule();
         break;
@@ -202,6 +214,7 @@ export class ReaderQueue implements ConnectionHandler, NetworkPoller {
     const reader = this.readers.get(key);
     if (reader === undefined) return;
     this.readers.delete(key);
+    this.released.add(key);
     this.order = this.order.filter((r) => r !== reader);
     if (this.next >= this.order.length) this.next = 0;
     reader.view.releaseAll();
