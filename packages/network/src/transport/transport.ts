@@ -105,6 +105,7 @@ export interface ConnectionHandler {
   /**
    * Called exactly once when the connection is closed: `error` is null after a clean close (a `CloseRequest`, or
    * this side's `close()`), else what failed it. Every channel of the connection must be failed or released here.
+   * Must not throw (neither may `onError`): it runs from a socket event, where a throw is an uncaught exception.
    */
   onClose(connection: Connection, error: NetworkError | null): void;
 }

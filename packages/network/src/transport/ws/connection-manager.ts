@@ -183,11 +183,18 @@ export class ConnectionManager {
         fail('the ConnectionManager closed while connecting');
         return;
       }
-      const connection = new WsConnection(
-        ws,
-        { role: 'client', remoteAddress: displayUrl, socket: socket ?? underlyingSocket(ws), transport: this.#options },
-        (conn) => this.#wrapHandler(this.#createHandler(conn)),
-      );
+      let connection: WsConnection;
+      try {
+        connection = new WsConnection(
+          ws,
+          { role: 'client', remoteAddress: displayUrl, socket: socket ?? underlyingSocket(ws), transport: this.#options },
+          (conn) => this.#wrapHandler(this.#createHandler(conn)),
+        );
+      } catch (error) {
+        ws.close(1011); // a throwing handler factory: this connection fails, its acquirers learn why
+        fail(`createHandler threw: ${String(error)}`, error as Error);
+        return;
+      }
       ws.off('error', onError); // WsConnection listens from here on
       entry.connection = connection;
       this.#byConnection.set(connection, entry);

@@ -154,7 +154,15 @@ export class DataServer {
     }
     const remote = req.socket.remoteAddress ?? 'unknown';
     const remoteAddress = `${remote.includes(':') ? `[${remote}]` : remote}:${req.socket.remotePort ?? 0}`;
-    const connection = new WsConnection(ws, { role: 'server', remoteAddress, socket, transport: this.#options }, this.#createHandler);
+    let connection: WsConnection;
+    try {
+      connection = new WsConnection(ws, { role: 'server', remoteAddress, socket, transport: this.#options }, this.#createHandler);
+    } catch (error) {
+      // A throwing handler factory is a bug; it costs this connection only (1011 = internal error), not the server.
+      ws.close(1011);
+      process.emitWarning(`DataServer: createHandler threw for ${remoteAddress}: ${String(error)}`, 'SluiceNetworkWarning');
+      return;
+    }
     this.#connections.add(connection);
     void connection.whenClosed().then(() => this.#connections.delete(connection));
   }

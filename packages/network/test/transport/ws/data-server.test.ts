@@ -7,7 +7,7 @@ import { FrameDecoder } from '../../../src/protocol/decode.js';
 import { encodeBufferResponse, encodeMessage } from '../../../src/protocol/encode.js';
 import { DATA_TYPE } from '../../../src/protocol/constants.js';
 import type { NetworkMessage } from '../../../src/protocol/messages.js';
-import { CLOSE_FATAL_ERROR } from '../../../src/transport/ws/index.js';
+import { CLOSE_FATAL_ERROR, DataServer } from '../../../src/transport/ws/index.js';
 import { addCredit, bufferResponse, openRawClient, openWrappedRawClient, startManager, startServer, waitFor } from './ws-test-utils.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -136,6 +136,28 @@ describe('DataServer', () => {
     await waitFor(() => handlers.length === 1);
     await handlers[0]!.waitForMessages(1);
     expect(clientHandlers).toHaveLength(1);
+  });
+
+  it('closes only the connection whose handler factory throws', async () => {
+    let numCreated = 0;
+    const server = new DataServer({
+      createHandler: () => {
+        if (numCreated++ === 0) throw new Error('no handler for you');
+        return { onMessage: (message, connection) => connection.sendMessage(message), onClose: () => {} };
+      },
+    });
+    cleanups.push(() => server.close());
+    const { url } = await server.listen();
+    const { manager: a, handlers: aHandlers } = startManager();
+    const { manager: b, handlers: bHandlers } = startManager();
+    cleanups.push(() => a.closeAll(), () => b.closeAll());
+    await a.acquire(url);
+    const error = await aHandlers[0]!.closed();
+    expect(error).toMatchObject({ code: 'ERR_NET_PEER_LOST', message: expect.stringMatching(/1011/) });
+    const good = await b.acquire(url);
+    good.sendMessage(addCredit(2));
+    await bHandlers[0]!.waitForMessages(1);
+    expect(server.connections).toHaveLength(1);
   });
 
   it('answers plain HTTP with 426', async () => {
