@@ -22,7 +22,8 @@ export { RemoteInputChannel, type RemoteChannelSpec } from './consumer/remote-in
 export { RemoteInputGate } from './consumer/remote-input-gate.js';
 export { NetworkService, type BuiltInputGate, type GateChannelSpec, type ProducerConnection } from './network-service.js';
 export { createTransport, type Transport } from './transport/create-transport.js';
-export type { NetworkConnection, ConnectionHandler } from './transport/network-connection.js';
+export type { NetworkConnection, FlowControlHandler } from './transport/network-connection.js';
+export * from './transport/ws/index.js';
 export { NetworkLoop, type NetworkPoller } from './transport/network-loop.js';
 export { ReaderQueue, type ReaderQueueContext } from './transport/reader-queue.js';
 export { PartitionRequestClient } from './transport/partition-request-client.js';

@@ -28,7 +28,7 @@ export interface NetworkConnection {
 }
 
 /** What a connection delivers to the handler of its end. */
-export interface ConnectionHandler {
+export interface FlowControlHandler {
   onMessage(message: NetworkMessage, connection: NetworkConnection): void;
   /** The connection ended; `error` is null after a clean close. */
   onClose(connection: NetworkConnection, error: NetworkError | null): void;

@@ -3,7 +3,7 @@ import type { RemoteInputChannel } from '../consumer/remote-input-channel.js';
 import { NetworkError } from '../errors.js';
 import { idToKey, type IdKey } from '../ids.js';
 import type { BufferResponse, NetworkMessage } from '../protocol/messages.js';
-import type { ConnectionHandler, NetworkConnection } from './network-connection.js';
+import type { FlowControlHandler, NetworkConnection } from './network-connection.js';
 import type { NetworkLoop, NetworkPoller } from './network-loop.js';
 
 /**
@@ -18,7 +18,7 @@ import type { NetworkLoop, NetworkPoller } from './network-loop.js';
  *
  * Owned by: the TaskManager main thread.
  */
-export class PartitionRequestClient implements ConnectionHandler, NetworkPoller {
+export class PartitionRequestClient implements FlowControlHandler, NetworkPoller {
   private readonly channels = new Map<IdKey, RemoteInputChannel>();
   private readonly staged: Array<{ channel: RemoteInputChannel; message: BufferResponse }> = [];
   private connection: NetworkConnection | null = null;

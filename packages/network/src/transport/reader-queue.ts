@@ -11,7 +11,7 @@ import { ResultSubpartitionView } from '../partition/result-subpartition-view.js
 import { DATA_TYPE } from '../protocol/constants.js';
 import { encodeBufferResponse } from '../protocol/encode.js';
 import type { NetworkMessage } from '../protocol/messages.js';
-import type { ConnectionHandler, NetworkConnection } from './network-connection.js';
+import type { FlowControlHandler, NetworkConnection } from './network-connection.js';
 import type { NetworkLoop, NetworkPoller } from './network-loop.js';
 
 /** Most frames one poll writes before it lets other I/O of the main thread run. */
@@ -48,7 +48,7 @@ export interface ReaderQueueContext {
  *
  * Owned by: the TaskManager main thread.
  */
-export class ReaderQueue implements ConnectionHandler, NetworkPoller {
+export class ReaderQueue implements FlowControlHandler, NetworkPoller {
   private readonly readers = new Map<IdKey, Reader>();
   /** Receivers served once and released: late messages for them are dropped, not errors. */
   private readonly released = new Set<IdKey>();

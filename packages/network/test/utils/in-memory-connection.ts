@@ -1,12 +1,12 @@
 // An in-memory connection pair through the real codec (Flink's EmbeddedChannel): handlers without sockets.
 import { FrameDecoder, encodeMessage, type NetworkMessage } from '../../src/protocol/index.js';
 import type { NetworkError } from '../../src/errors.js';
-import type { ConnectionHandler, NetworkConnection } from '../../src/transport/network-connection.js';
+import type { FlowControlHandler, NetworkConnection } from '../../src/transport/network-connection.js';
 
 /** One end of an in-memory pair. Frames are delivered on a microtask, decoded by a real FrameDecoder. */
 export class InMemoryConnection implements NetworkConnection {
   peer!: InMemoryConnection;
-  handler!: ConnectionHandler;
+  handler!: FlowControlHandler;
   paused = false;
   writable = true;
   closedWith: NetworkError | null = null;

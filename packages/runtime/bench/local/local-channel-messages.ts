@@ -12,7 +12,7 @@ export interface LocalChannelWorkerData {
   gate?: InputGateDescriptor;
   serializer: SerializerSpec;
   edgeName: string;
-  /** Int32Array over this: [0] = stop flag set by the main thread. */
+  /** Int32Array over this: [0] = stop flag set by the main thread; [1 + consumer index] = that consumer stalls while set. */
   control: SharedArrayBuffer;
   /** Per-subtask I/O metrics (TaskIoMetrics). */
   metrics: SharedArrayBuffer;

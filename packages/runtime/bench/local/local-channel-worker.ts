@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { InputGate, NetworkMemory, OutputFlusher, ResultPartition, TaskIoMetrics, IO_METRIC } from '@sluice/network';
+import { EVENT_CHANNEL_FAILED, eventTypeOf, InputGate, IO_METRIC, NetworkMemory, OutputFlusher, ResultPartition, TaskIoMetrics } from '@sluice/network';
 import { createSerializer, RecordDeserializer } from '../../src/serialization/index.js';
 import { RecordWriter } from '../../src/task/record-writer.js';
 import type { FromLocalChannelWorker, LocalChannelWorkerData, ToLocalChannelWorker } from './local-channel-messages.js';
@@ -99,7 +99,16 @@ async function runConsumer(): Promise<void> {
   await started();
   let startMs = -1;
   let lastYield = performance.now();
+  let counted = 0;
+  const stallIndex = 1 + data.index;
   for (;;) {
+    if (stallIndex < control.length && Atomics.load(control, stallIndex) !== 0) {
+      // Stalled on purpose (head-of-line benchmark): read nothing, hold every buffer, until released.
+      metrics.values[IO_METRIC.numRecordsIn] += count - counted;
+      counted = count;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      continue;
+    }
     const slice = gate.pollNext();
     if (slice === null) {
       if (gate.isFinished) break;
@@ -107,8 +116,18 @@ async function runConsumer(): Promise<void> {
       continue;
     }
     if (startMs < 0) startMs = performance.now();
-    if (!slice.isEvent) deserializers[slice.channelIndex].feed(memory.view, memory.bytes, slice.offset, slice.length, emit);
+    if (!slice.isEvent) {
+      deserializers[slice.channelIndex].feed(memory.view, memory.bytes, slice.offset, slice.length, emit);
+    } else if (eventTypeOf(slice.event!) === EVENT_CHANNEL_FAILED) {
+      errors.push(`consumer ${data.index}: channel ${slice.channelIndex} failed with ${new TextDecoder().decode(slice.event!.subarray(4))}`);
+      gate.release(slice);
+      break;
+    }
     gate.release(slice);
+    if (count - counted >= 4096) {
+      metrics.values[IO_METRIC.numRecordsIn] += count - counted; // live, for rate sampling
+      counted = count;
+    }
     if (throttle > 0) {
       // Sleep until the records consumed so far are due at the throttled rate: a slow consumer.
       const dueMs = startMs + (count / throttle) * 1000;
@@ -120,7 +139,7 @@ async function runConsumer(): Promise<void> {
     }
   }
   const elapsedMs = performance.now() - (startMs < 0 ? performance.now() : startMs);
-  metrics.values[IO_METRIC.numRecordsIn] += count;
+  metrics.values[IO_METRIC.numRecordsIn] += count - counted;
   gate.releaseAll();
   for (const deserializer of deserializers) if (deserializer.hasPartialRecord) errors.push(`consumer ${data.index}: a partial record was left at the end`);
   post({ type: 'consumed', index: data.index, numRecords: count, elapsedMs, checksum, errors, perProducer });

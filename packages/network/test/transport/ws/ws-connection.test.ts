@@ -6,7 +6,7 @@ import { randomId } from '../../../src/ids.js';
 import { encodeBufferResponse, encodeMessages } from '../../../src/protocol/encode.js';
 import { DATA_TYPE } from '../../../src/protocol/constants.js';
 import type { NetworkMessage } from '../../../src/protocol/messages.js';
-import type { ConnectionHandler as FlowControlHandler, NetworkConnection } from '../../../src/transport/network-connection.js';
+import type { FlowControlHandler, NetworkConnection } from '../../../src/transport/network-connection.js';
 import type { Connection } from '../../../src/transport/transport.js';
 import type { ConnectionManager, DataServer } from '../../../src/transport/ws/index.js';
 import { addCredit, bufferResponse, startManager, startServer, waitFor, type RecordingHandler } from './ws-test-utils.js';
