@@ -93,6 +93,8 @@ export interface RemoteTopologyOptions {
   seconds?: number;
   numRecords?: number;
   payloadChars?: number;
+  /** 'all-to-all' (default): every consumer reads every producer; 'one-to-one': consumer i reads only producer i. */
+  pairing?: 'all-to-all' | 'one-to-one';
   /** Called after start with the TaskManagers, e.g. to stall a consumer or sample; the run stops when it resolves (bench mode). */
   during?: (tms: BenchTaskManager[]) => Promise<void>;
 }
@@ -121,20 +123,25 @@ export async function runRemoteTopology(options: RemoteTopologyOptions): Promise
     const numProducers = options.producersPerTm.reduce((a, b) => a + b, 0);
     const numConsumers = options.consumersPerTm.reduce((a, b) => a + b, 0);
     const producers: Array<ProducerSpec & { tm: number }> = [];
+    const oneToOne = options.pairing === 'one-to-one';
+    if (oneToOne && numProducers !== numConsumers) throw new RangeError('one-to-one pairing needs as many producers as consumers');
     for (let tm = 0; tm < numTms; tm++) {
-      for (let i = 0; i < options.producersPerTm[tm]; i++) producers.push({ tm, index: producers.length, partitionId: idToHex(randomId()), numSubpartitions: numConsumers });
+      for (let i = 0; i < options.producersPerTm[tm]; i++) producers.push({ tm, index: producers.length, partitionId: idToHex(randomId()), numSubpartitions: oneToOne ? 1 : numConsumers });
     }
     const consumers: Array<ConsumerSpec & { tm: number }> = [];
     for (let tm = 0; tm < numTms; tm++) {
       for (let i = 0; i < options.consumersPerTm[tm]; i++) {
         const index = consumers.length;
-        consumers.push({ tm, index, channels: producers.map((p) => ({ producerUrl: tms[p.tm].url, partitionId: p.partitionId, subpartitionIndex: index })) });
+        const channels = oneToOne
+          ? [{ producerUrl: tms[producers[index].tm].url, partitionId: producers[index].partitionId, subpartitionIndex: 0 }]
+          : producers.map((p) => ({ producerUrl: tms[p.tm].url, partitionId: p.partitionId, subpartitionIndex: index }));
+        consumers.push({ tm, index, channels });
       }
     }
     for (let tm = 0; tm < numTms; tm++) {
       tms[tm].send({
         type: 'deploy', serializer: options.serializer, mode: options.mode, numRecords: options.numRecords ?? 0,
-        numConsumers, numProducers, payloadChars: options.payloadChars ?? 0,
+        numConsumers: oneToOne ? 1 : numConsumers, numProducers, payloadChars: options.payloadChars ?? 0,
         producers: producers.filter((p) => p.tm === tm), consumers: consumers.filter((c) => c.tm === tm),
       });
     }
