@@ -54,4 +54,6 @@ export interface PoolSample {
   consumer: number;
   buffersHeld: number;
   maxBuffers: number;
+  /** Per remote channel: free buffers reserved (credit), floating among them, buffers the subtask holds, sender backlog. */
+  channels: Array<{ reserved: number; floating: number; queued: number; backlog: number }>;
 }

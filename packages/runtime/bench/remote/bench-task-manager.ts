@@ -116,7 +116,9 @@ process.on('message', (message: ToBenchTaskManager) => {
         type: 'sample',
         atMs: performance.timeOrigin + performance.now(),
         consumers: consumerMetrics.map(({ index, metrics }) => ({ index, numRecordsIn: metrics.get('numRecordsIn') })),
-        pools: gates.map((gate, i) => ({ consumer: consumerMetrics[i].index, buffersHeld: gate.remote?.numBuffersHeld ?? 0, maxBuffers: gate.remote === null ? 0 : gate.remote.channels.length * env.options.buffersPerChannel + env.options.floatingBuffersPerGate })),
+        pools: gates.map((gate, i) => ({ consumer: consumerMetrics[i].index, buffersHeld: gate.remote?.numBuffersHeld ?? 0, maxBuffers: gate.remote === null ? 0 : gate.remote.channels.length * env.options.buffersPerChannel + env.options.floatingBuffersPerGate,
+          channels: (gate.remote?.channels ?? []).map((c) => ({ reserved: c.numReservedBuffers, floating: c.numReservedFloating, queued: c.numQueuedBuffers, backlog: c.backlog })),
+        })),
       });
       break;
     case 'shutdown':

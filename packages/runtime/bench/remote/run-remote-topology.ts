@@ -30,7 +30,8 @@ export class BenchTaskManager {
   /** Starts a TaskManager process and waits until its data server listens. */
   static async start(name: string, network: NetworkOptions): Promise<BenchTaskManager> {
     const args: BenchTaskManagerArgs = { name, network };
-    const child = spawn(process.execPath, ['--import', 'tsx', TASK_MANAGER_ENTRY, JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const profile = process.env.SLUICE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SLUICE_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', TASK_MANAGER_ENTRY, JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const tm = new BenchTaskManager(name, child);
     const listening = await tm.next('listening');
     tm.url = listening.url;
