@@ -6,6 +6,8 @@ export const RUNTIME_ERROR_CODES = [
   'ERR_RT_BAD_SHAPE',
   'ERR_RT_SERIALIZE',
   'ERR_RT_DESERIALIZE',
+  'ERR_RT_BAD_CONFIG',
+  'ERR_RT_NOT_IMPLEMENTED',
 ] as const;
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number];
