@@ -1,0 +1,29 @@
+// The job-wide settings a program puts on its environment, carried by the StreamGraph and JobGraph (Flink's ExecutionConfig).
+
+/**
+ * Job-wide settings (Flink's ExecutionConfig and pipeline options); plain data.
+ */
+export interface ExecutionConfig {
+  /** Parallelism of every operator that sets none (`parallelism.default`). */
+  readonly parallelism: number;
+  /**
+   * Max parallelism (number of key groups) of every operator that sets none, or -1 to derive it per
+   * operator from its parallelism (`pipeline.max-parallelism`; see `computeDefaultMaxParallelism`).
+   */
+  readonly maxParallelism: number;
+  /** False turns operator chaining off for the whole job (`pipeline.operator-chaining`). */
+  readonly isChainingEnabled: boolean;
+  /**
+   * Milliseconds after which a partly filled output buffer is flushed; 0 flushes after every record
+   * (`execution.buffer-timeout`).
+   */
+  readonly bufferTimeoutMs: number;
+}
+
+/** The settings of a new environment, each with its reason. */
+export const DEFAULT_EXECUTION_CONFIG: ExecutionConfig = {
+  parallelism: 1, // Flink's `parallelism.default` for a cluster: a job asks for more explicitly
+  maxParallelism: -1, // derive: 128 key groups up to parallelism 85, more above (Flink's rule)
+  isChainingEnabled: true, // chaining saves a serialization and a thread hop per record
+  bufferTimeoutMs: 100, // Flink's default: latency of a slow stream bounded at 100 ms, full buffers otherwise
+};
