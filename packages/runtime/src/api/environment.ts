@@ -10,7 +10,7 @@ import { Transformation, type TransformationBody } from '../graph/transformation
 import { describeValue } from '../serialization/record-shape.js';
 import { SingleOutputStreamOperator } from './data-stream.js';
 import type { GeneratorFunction } from './functions.js';
-import { getJobExecutor, type JobExecutionResult } from './job-executor.js';
+import { getContextExecutionConfig, getJobExecutor, type JobExecutionResult } from './job-executor.js';
 import {
   createCollectionSource,
   createFileSource,
@@ -38,12 +38,16 @@ export class StreamExecutionEnvironment {
   private readonly transformations: Transformation[] = [];
   private readonly known = new Set<Transformation>();
 
-  /** @param config job-wide settings; see {@link DEFAULT_EXECUTION_CONFIG} for the defaults */
-  constructor(config: Partial<ExecutionConfig> = {}) {
+  /**
+   * @param programConfig job-wide settings of the program; unset ones come from the context config the job runner
+   *   installed (`setContextExecutionConfig`, e.g. `sluice run -p 4`), then {@link DEFAULT_EXECUTION_CONFIG}
+   */
+  constructor(programConfig: Partial<ExecutionConfig> = {}) {
     this.config = DEFAULT_EXECUTION_CONFIG;
+    const config = { ...getContextExecutionConfig(), ...withoutUndefined(programConfig) };
     if (config.parallelism !== undefined) this.setParallelism(config.parallelism);
     if (config.maxParallelism !== undefined) this.setMaxParallelism(config.maxParallelism);
-    if (config.isChainingEnabled === false) this.disableOperatorChaining();
+    if (config.isChainingEnabled !== undefined) this.config = { ...this.config, isChainingEnabled: config.isChainingEnabled };
     if (config.bufferTimeoutMs !== undefined) this.setBufferTimeout(config.bufferTimeoutMs);
   }
 
@@ -101,12 +105,13 @@ export class StreamExecutionEnvironment {
   }
 
   /**
-   * Sets how long a partly filled output buffer may wait before it is flushed; 0 flushes every record.
+   * Sets how long a partly filled output buffer may wait before it is flushed; 0 flushes every record,
+   * -1 flushes only full buffers.
    * @param bufferTimeoutMs default 100
-   * @throws RuntimeError `ERR_RT_BAD_ARGUMENT` unless an integer ≥ 0
+   * @throws RuntimeError `ERR_RT_BAD_ARGUMENT` unless an integer ≥ -1
    */
   setBufferTimeout(bufferTimeoutMs: number): this {
-    checkInteger('buffer timeout', bufferTimeoutMs, 0, Number.MAX_SAFE_INTEGER);
+    checkInteger('buffer timeout', bufferTimeoutMs, -1, Number.MAX_SAFE_INTEGER);
     this.config = { ...this.config, bufferTimeoutMs };
     return this;
   }
@@ -228,6 +233,10 @@ export class StreamExecutionEnvironment {
     const transformation = this.addTransformation({ type: 'operator', operator }, [], name, isParallel);
     return new SingleOutputStreamOperator<T>(this, transformation);
   }
+}
+
+function withoutUndefined(config: Partial<ExecutionConfig>): Partial<ExecutionConfig> {
+  return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
 }
 
 function checkInteger(what: string, value: number, min: number, max = UPPER_BOUND_MAX_PARALLELISM): void {

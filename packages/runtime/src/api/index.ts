@@ -23,7 +23,9 @@ export type {
 export { DEFAULT_SOURCE_NAMES, type FromCollectionOptions, type FromGeneratorOptions } from './sources.js';
 export { DEFAULT_SINK_NAMES } from './sinks.js';
 export {
+  getContextExecutionConfig,
   getJobExecutor,
+  setContextExecutionConfig,
   setJobExecutor,
   type JobExecutionResult,
   type JobExecutor,

@@ -1,4 +1,4 @@
-// The pluggable hook behind env.execute(): whoever runs the job module (the CLI, a subtask worker) installs the JobExecutor.
+// The hooks whoever runs a job module (the CLI, a subtask worker) installs: the JobExecutor behind env.execute(), and the context config.
 
 import type { ExecutionConfig } from '../graph/execution-config.js';
 import type { JobGraph } from '../graph/job-graph.js';
@@ -46,4 +46,26 @@ export function setJobExecutor(executor: JobExecutor | undefined): JobExecutor |
 /** The executor `env.execute()` would call in this thread, if one is installed. */
 export function getJobExecutor(): JobExecutor | undefined {
   return (globalThis as ExecutorHolder)[EXECUTOR_KEY];
+}
+
+const CONTEXT_CONFIG_KEY = Symbol.for('sluice.context-execution-config');
+type ContextConfigHolder = { [CONTEXT_CONFIG_KEY]?: Partial<ExecutionConfig> };
+
+/**
+ * Installs the job-wide settings every environment created afterwards in this thread starts from (Flink's
+ * context environment), e.g. `{ parallelism: 4 }` for `sluice run -p 4`; settings the program makes itself
+ * still win. A subtask worker must install the same config as the client, or the graphs would differ.
+ * @returns the config installed before
+ */
+export function setContextExecutionConfig(config: Partial<ExecutionConfig> | undefined): Partial<ExecutionConfig> | undefined {
+  const holder = globalThis as ContextConfigHolder;
+  const previous = holder[CONTEXT_CONFIG_KEY];
+  if (config === undefined) delete holder[CONTEXT_CONFIG_KEY];
+  else holder[CONTEXT_CONFIG_KEY] = Object.freeze({ ...config });
+  return previous;
+}
+
+/** The context config new environments start from in this thread, if one is installed. */
+export function getContextExecutionConfig(): Partial<ExecutionConfig> | undefined {
+  return (globalThis as ContextConfigHolder)[CONTEXT_CONFIG_KEY];
 }

@@ -14,8 +14,8 @@ export interface ExecutionConfig {
   /** False turns operator chaining off for the whole job (`pipeline.operator-chaining`). */
   readonly isChainingEnabled: boolean;
   /**
-   * Milliseconds after which a partly filled output buffer is flushed; 0 flushes after every record
-   * (`execution.buffer-timeout`).
+   * Milliseconds after which a partly filled output buffer is flushed; 0 flushes after every record, -1
+   * only flushes full buffers (`execution.buffer-timeout`).
    */
   readonly bufferTimeoutMs: number;
 }

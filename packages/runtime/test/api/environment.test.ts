@@ -1,9 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_JOB_NAME, StreamExecutionEnvironment } from '../../src/api/environment.js';
-import { getJobExecutor, setJobExecutor, type JobExecutor, type JobPlan } from '../../src/api/job-executor.js';
+import {
+  getJobExecutor,
+  setContextExecutionConfig,
+  setJobExecutor,
+  type JobExecutor,
+  type JobPlan,
+} from '../../src/api/job-executor.js';
 
 afterEach(() => {
   setJobExecutor(undefined);
+  setContextExecutionConfig(undefined);
 });
 
 describe('StreamExecutionEnvironment.execute', () => {
@@ -60,8 +67,17 @@ describe('StreamExecutionEnvironment settings', () => {
       expect(() => env.setParallelism(bad)).toThrow(expect.objectContaining({ code: 'ERR_RT_BAD_ARGUMENT' }));
     }
     expect(() => env.setMaxParallelism(0)).toThrow(/max parallelism/);
-    expect(() => env.setBufferTimeout(-1)).toThrow(/buffer timeout/);
+    expect(env.setBufferTimeout(-1).getBufferTimeout()).toBe(-1);
+    expect(() => env.setBufferTimeout(-2)).toThrow(/buffer timeout/);
     expect(() => new StreamExecutionEnvironment({ parallelism: 0 })).toThrow(/parallelism/);
+  });
+
+  it("starts from the context config the job runner installed; the program's own settings win", () => {
+    expect(setContextExecutionConfig({ parallelism: 4, bufferTimeoutMs: 5 })).toBeUndefined();
+    expect(new StreamExecutionEnvironment().getConfig()).toMatchObject({ parallelism: 4, bufferTimeoutMs: 5, maxParallelism: -1 });
+    expect(new StreamExecutionEnvironment({ parallelism: 2 }).getConfig()).toMatchObject({ parallelism: 2, bufferTimeoutMs: 5 });
+    setContextExecutionConfig({ parallelism: 0 });
+    expect(() => StreamExecutionEnvironment.getExecutionEnvironment()).toThrow(expect.objectContaining({ code: 'ERR_RT_BAD_ARGUMENT' }));
   });
 
   it('gives operators without their own parallelism the environment default at graph time', () => {

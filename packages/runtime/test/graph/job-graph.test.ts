@@ -49,6 +49,15 @@ describe('createJobGraph', () => {
       ['Source: a -> m', 1],
     ]);
   });
+
+  it('gives a stream unioned with itself two edges with their own ids and input gates', () => {
+    const env = new StreamExecutionEnvironment();
+    const a = env.fromElements(1).name('a');
+    a.union(a).map((x) => x).name('m').discard();
+    const [, m] = createJobGraph(env.getStreamGraph()).vertices;
+    expect(m.inputs.map((e) => e.inputGateIndex)).toEqual([0, 1]);
+    expect(new Set(m.inputs.map((e) => e.id)).size).toBe(2);
+  });
 });
 
 describe('requiredSlots', () => {
