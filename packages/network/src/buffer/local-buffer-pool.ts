@@ -2,7 +2,7 @@
 import { NetworkError } from '../errors.js';
 import {
   P_DESTROYED, P_FREE_HEAD, P_IN_USE, P_LOCK, P_MAX, P_MIN, P_NUM_BLOCKED_QUEUES, P_NUM_FREE, P_NUM_REQUESTED,
-  P_NUM_WAITERS, P_SIGNAL, H_GLOBAL_NUM_FREE, P_LISTENER_SIGNAL, P_FREE_TAIL,
+  P_NUM_WAITERS, P_SIGNAL, H_GLOBAL_NUM_FREE, P_LISTENER_SIGNAL, P_FREE_TAIL, P_LISTENER_WANTED,
 } from '../memory/layout.js';
 import { lock, unlock } from '../memory/mutex.js';
 import { SEGMENT_IN_USE, type NetworkMemory } from '../memory/network-memory.js';
@@ -70,6 +70,7 @@ export class LocalBufferPool {
     w[base + P_NUM_BLOCKED_QUEUES] = 0;
     w[base + P_DESTROYED] = 0;
     w[base + P_LISTENER_SIGNAL] = listenerSignal;
+    w[base + P_LISTENER_WANTED] = 1;
     Atomics.store(w, base + P_IN_USE, 1);
   }
 
@@ -189,7 +190,7 @@ export class LocalBufferPool {
     Atomics.add(this.words, this.base + P_SIGNAL, 1);
     if (Atomics.load(this.words, this.base + P_NUM_WAITERS) > 0) Atomics.notify(this.words, this.base + P_SIGNAL);
     const listener = this.words[this.base + P_LISTENER_SIGNAL];
-    if (listener >= 0) {
+    if (listener >= 0 && Atomics.load(this.words, this.base + P_LISTENER_WANTED) !== 0) {
       Atomics.add(this.words, listener, 1);
       Atomics.notify(this.words, listener);
     }
@@ -259,6 +260,15 @@ export class LocalBufferPool {
   /** True once destroyed and every segment has come back to the global pool. */
   get isFullyReleased(): boolean {
     return Atomics.load(this.words, this.base + P_DESTROYED) === 1 && this.numRequested === 0;
+  }
+
+  /**
+   * Says whether the listener (the TaskManager main thread for a remote channel's buffers) must be woken
+   * by every recycle. A channel with plenty of credit outstanding will receive data, and so look at its
+   * pools, soon anyway; waking the main thread for each recycle would only cost it CPU and latency.
+   */
+  setListenerWanted(isWanted: boolean): void {
+    Atomics.store(this.words, this.base + P_LISTENER_WANTED, isWanted ? 1 : 0);
   }
 
   /** Adjusts the count of capped subpartitions; used by ResultSubpartition accounting. */

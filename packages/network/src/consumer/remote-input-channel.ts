@@ -32,10 +32,9 @@ interface ReservedBuffer {
  * queue, which the consuming subtask reads in place; the subtask's recycle returns the segment to its
  * pool and wakes this thread (the pool's listener signal), which reserves it again as new credit. The
  * backlog on every buffer sets the target of reserved buffers (backlog + exclusive): below it the channel
- * asks its gate for floating buffers — when its consumer recycles a buffer, not on arrival, and not while
- * its consumer holds `buffers-per-channel` unread buffers. So a stalled channel holds only its exclusive
- * buffers and floating buffers go to channels that move (a Sluice refinement of Flink, which asks on
- * every arrival).
+ * asks its gate for floating buffers — but only once its consumer has recycled something since the last
+ * look, not on every arrival as Flink does. So a channel whose consumer is stalled holds only its
+ * exclusive buffers and floating buffers go to channels that move (a Sluice refinement).
  *
  * Legacy mode (`isCreditBased` false): no credit is announced; an arriving buffer takes any free
  * buffer, and when there is none the connection is paused (see PartitionRequestClient).
@@ -133,6 +132,7 @@ export class RemoteInputChannel {
    * @throws NetworkError `ERR_NET_NO_CREDIT` (credit mode, fatal for the connection) or `ERR_NET_SEQUENCE_GAP` (this channel)
    */
   onBuffer(message: BufferResponse): boolean {
+
     if (this.isReleased || this.failure !== null) return true; // dropped: the channel is gone
     if (message.sequenceNumber !== this.expectedSequenceNumber) {
       throw new NetworkError('ERR_NET_SEQUENCE_GAP', `channel ${this.key} expected buffer ${this.expectedSequenceNumber} but received ${message.sequenceNumber} from ${this.connection?.remoteAddress ?? 'its producer'}`);
@@ -142,6 +142,9 @@ export class RemoteInputChannel {
       this.receiveQueue.addEvent(message.payload);
       return true;
     }
+    // This thread is awake anyway: take back what the subtask recycled since, instead of waiting for the
+    // loop's wake-up (each hop through the event loop is latency the credit round trip pays).
+    this.reclaim();
     if (this.isCreditBased && this.numCreditsGranted <= 0) {
       throw new NetworkError('ERR_NET_NO_CREDIT', `${this.connection?.remoteAddress ?? 'the producer'} sent a data buffer to channel ${this.key}, which had given it no credit`);
     }
@@ -150,7 +153,11 @@ export class RemoteInputChannel {
       if (this.isCreditBased) throw new Error(`channel ${this.key}: granted credit without a reserved buffer`); // keep in sync with addReserved
       return false;
     }
-    if (this.isCreditBased) this.numCreditsGranted--;
+    if (this.isCreditBased) {
+      this.numCreditsGranted--;
+      this.updateWakeWanted();
+      this.maybeQueueAnnouncement();
+    }
     this.expectedSequenceNumber = (this.expectedSequenceNumber + 1) >>> 0;
     const length = message.payload.length;
     this.memory.bytes.set(message.payload, this.memory.segmentOffset(buffer.segment)); // the one copy
@@ -164,6 +171,17 @@ export class RemoteInputChannel {
   /** Re-reserves exclusive buffers the subtask recycled (each is new credit) and tops up floating ones. */
   reclaim(): void {
     if (this.isReleased) return;
+    this.reclaimExclusive();
+    // Floating buffers only for a channel whose consumer moved since the last look (or that already waits).
+    const consumed = this.receiveQueue.consumedIndex;
+    if (consumed !== this.lastConsumedIndex || this.isWaitingForFloating) {
+      this.lastConsumedIndex = consumed;
+      this.requestFloatingBuffers();
+    }
+  }
+
+  private reclaimExclusive(): void {
+    if (this.isReleased) return;
     for (;;) {
       const segment = this.exclusivePool.requestSegment();
       if (segment < 0) break;
@@ -176,12 +194,6 @@ export class RemoteInputChannel {
         this.addReserved({ segment, pool: this.exclusivePool });
       }
     }
-    // Floating buffers only for a channel whose consumer moved since the last look (or that already waits).
-    const consumed = this.receiveQueue.consumedIndex;
-    if (consumed !== this.lastConsumedIndex || this.isWaitingForFloating) {
-      this.lastConsumedIndex = consumed;
-      this.requestFloatingBuffers();
-    }
   }
 
   /** Takes the unannounced credit for an AddCredit being sent now. */
@@ -193,10 +205,13 @@ export class RemoteInputChannel {
 
   /** Sends an AddCredit carrying all unannounced credit, if any (called by the gate, coalesced). */
   announceCredit(): void {
+    this.isAnnouncementQueued = false;
     if (this.connection === null || !this.isCreditBased || this.isReleased || this.failure !== null) return;
     const credit = this.takeUnannouncedCredit();
     if (credit === 0) return;
     this.numCreditsGranted += credit;
+    this.updateWakeWanted();
+
     this.connection.sendMessage({ type: 'AddCredit', credit, receiverId: this.receiverId });
   }
 
@@ -227,6 +242,35 @@ export class RemoteInputChannel {
     }
   }
 
+  /** Credit at or below which every recycle must wake this thread (half the channel's window). */
+  get wakeThreshold(): number {
+    return Math.max(1, Math.floor((this.initialCredit + this.floatingPool.maxSegments) / 2));
+  }
+
+  /**
+   * Tells the pools whether a recycle must wake this thread: only while the sender holds little credit
+   * (or the channel waits for floating buffers). Above that, data is on its way, and `onBuffer` reclaims
+   * recycled buffers on arrival. After asking to be woken, look once more: a recycle that came before the
+   * flag was raised did not wake anyone.
+   */
+  private updateWakeWanted(): void {
+    const wanted = !this.isCreditBased || this.numCreditsGranted <= this.wakeThreshold || this.isWaitingForFloating;
+    if (wanted === this.isWakeWanted) return;
+    this.isWakeWanted = wanted;
+    this.exclusivePool.setListenerWanted(wanted);
+    this.onWakeWantedChange();
+    if (wanted) this.reclaimExclusive();
+  }
+
+  private isWakeWanted = true;
+  /** Set by the gate: recomputes whether its floating pool must wake this thread. */
+  onWakeWantedChange: () => void = () => {};
+
+  /** True while a recycle into this channel's pools must wake the main thread. */
+  get wantsWake(): boolean {
+    return this.isWakeWanted;
+  }
+
   private targetBuffers(): number {
     return this.senderBacklog + this.initialCredit;
   }
@@ -247,15 +291,18 @@ export class RemoteInputChannel {
     return null;
   }
 
-  /** Asks the gate's floating pool for buffers while below target; a stalled consumer asks for none. */
+  /** Asks the gate's floating pool for buffers while below target (called only when the consumer moved, or it already waits). */
   requestFloatingBuffers(): void {
     if (!this.isCreditBased || this.isReleased || this.failure !== null) return;
-    this.isWaitingForFloating = false;
+    if (this.isWaitingForFloating) {
+      this.isWaitingForFloating = false;
+      this.updateWakeWanted();
+    }
     while (this.reserved.length < this.targetBuffers()) {
-      if (this.receiveQueue.numBuffers >= this.initialCredit) return; // the consumer is the bottleneck
       const segment = this.floatingPool.requestSegment();
       if (segment < 0) {
         this.isWaitingForFloating = true;
+        this.updateWakeWanted();
         return;
       }
       this.addReserved({ segment, pool: this.floatingPool });
@@ -265,6 +312,22 @@ export class RemoteInputChannel {
   private addReserved(buffer: ReservedBuffer): void {
     this.reserved.push(buffer);
     if (!this.isCreditBased) return;
-    if (this.unannouncedCredit++ === 0) this.onCreditAvailable(this);
+    this.unannouncedCredit++;
+    this.maybeQueueAnnouncement();
+  }
+
+  private isAnnouncementQueued = false;
+
+  /**
+   * Queues one AddCredit (sent by the gate after the current event, carrying all credit accrued by then)
+   * once announcing is worth a message: when the sender is low on credit, or a window's half accrued.
+   * While the sender still holds plenty, credit accrues unannounced and rides in one later message.
+   */
+  private maybeQueueAnnouncement(): void {
+    if (this.isAnnouncementQueued || this.unannouncedCredit === 0) return;
+    const threshold = this.wakeThreshold;
+    if (this.numCreditsGranted > threshold && this.unannouncedCredit < threshold) return;
+    this.isAnnouncementQueued = true;
+    this.onCreditAvailable(this);
   }
 }

@@ -25,6 +25,7 @@ export class RemoteInputGate implements NetworkPoller {
 
   add(channel: RemoteInputChannel): void {
     this.channels.push(channel);
+    channel.onWakeWantedChange = () => this.floatingPool.setListenerWanted(this.channels.some((c) => c.wantsWake));
   }
 
   poll(): void {

@@ -37,7 +37,8 @@ export const P_NUM_WAITERS = 8;
 export const P_NUM_BLOCKED_QUEUES = 9; // subpartitions at max-buffers-per-channel
 export const P_DESTROYED = 10;
 export const P_FREE_TAIL = 12; // free list is FIFO: recycle appends at the tail, requests take the head
-export const P_LISTENER_SIGNAL = 11; // word index another thread sleeps on to learn of recycles (the TM main thread for receive pools), or -1
+export const P_LISTENER_SIGNAL = 11;
+export const P_LISTENER_WANTED = 13; // 1 while the listener needs to hear of every recycle; 0 = it will look by itself soon // word index another thread sleeps on to learn of recycles (the TM main thread for receive pools), or -1
 export const POOL_WORDS = 16;
 
 /** Words of one queue's header (a ResultSubpartition, or a remote channel's receive queue). */
