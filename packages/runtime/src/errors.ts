@@ -12,6 +12,11 @@ export const RUNTIME_ERROR_CODES = [
   'ERR_RT_NO_EXECUTOR',
   'ERR_RT_BAD_CONFIG',
   'ERR_RT_NOT_IMPLEMENTED',
+  'ERR_RT_DEPLOY',
+  'ERR_RT_WORKER_DIED',
+  'ERR_RT_UNKNOWN_OPERATOR',
+  'ERR_RT_NO_EXECUTE',
+  'ERR_RT_JOB_BUILD',
 ] as const;
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number];
