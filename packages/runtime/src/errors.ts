@@ -17,6 +17,10 @@ export const RUNTIME_ERROR_CODES = [
   'ERR_RT_UNKNOWN_OPERATOR',
   'ERR_RT_NO_EXECUTE',
   'ERR_RT_JOB_BUILD',
+  'ERR_RT_REST',
+  'ERR_RT_JOB_FAILED',
+  'ERR_RT_JOB_CANCELED',
+  'ERR_RT_CLUSTER_START',
 ] as const;
 
 export type RuntimeErrorCode = (typeof RUNTIME_ERROR_CODES)[number];
