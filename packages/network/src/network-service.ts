@@ -30,6 +30,8 @@ export interface BuiltInputGate {
   descriptor: InputGateDescriptor;
   /** The main-thread side of its remote channels (null when all channels are local). */
   remote: RemoteInputGate | null;
+  /** False when the gate shares a signal word that its creator frees. */
+  ownsSignal?: boolean;
 }
 
 /**
@@ -68,9 +70,10 @@ export class NetworkService {
    * producer connection; the gate's floating pool holds up to `floating-buffers-per-gate` buffers. Every
    * pool a subtask recycles into wakes this thread's loop, which turns recycled buffers into credit.
    */
-  createInputGate(channels: GateChannelSpec[]): BuiltInputGate {
+  createInputGate(channels: GateChannelSpec[], sharedSignal?: number): BuiltInputGate {
     const { env } = this;
-    const signal = env.allocateSignal();
+    // A subtask with several gates sleeps on one word: every gate of it may share the signal.
+    const signal = sharedSignal ?? env.allocateSignal();
     const hasRemote = channels.some((c) => c.kind === 'remote');
     let remote: RemoteInputGate | null = null;
     if (hasRemote) {
@@ -96,7 +99,7 @@ export class NetworkService {
       descriptor.channels.push({ kind: 'remote', queueId });
     }
     if (remote !== null) this.loop.add(remote);
-    const gate = { descriptor, remote };
+    const gate = { descriptor, remote, ownsSignal: sharedSignal === undefined };
     this.gates.add(gate);
     return gate;
   }
@@ -118,7 +121,7 @@ export class NetworkService {
       }
       env.releasePool(gate.remote.floatingPool);
     }
-    env.releaseInputGate(gate.descriptor);
+    if (gate.ownsSignal !== false) env.releaseInputGate(gate.descriptor);
   }
 
   async close(): Promise<void> {

@@ -108,6 +108,39 @@ export class RemoteInputChannel {
     return this.receiveQueue.numBuffers;
   }
 
+  private retryBackoffMs = 0;
+  private retryDeadlineMs = 0;
+  /** First and longest backoff between partition requests (`taskmanager.network.request-backoff.initial/max`). */
+  static readonly REQUEST_BACKOFF_INITIAL_MS = 100;
+  static readonly REQUEST_BACKOFF_MAX_MS = 2_000;
+  /** How long a channel keeps asking for a partition that is not there (its producer may deploy late). */
+  static readonly REQUEST_TIMEOUT_MS = 60_000;
+
+  /**
+   * Sends the PartitionRequest again after a backoff, when the producer answered that it does not have
+   * the partition (yet).
+   * @returns false when the channel has asked long enough and should fail
+   */
+  retryPartitionRequest(): boolean {
+    const now = Date.now();
+    if (this.retryBackoffMs === 0) {
+      this.retryBackoffMs = RemoteInputChannel.REQUEST_BACKOFF_INITIAL_MS;
+      this.retryDeadlineMs = now + RemoteInputChannel.REQUEST_TIMEOUT_MS;
+    } else {
+      this.retryBackoffMs = Math.min(this.retryBackoffMs * 2, RemoteInputChannel.REQUEST_BACKOFF_MAX_MS);
+    }
+    if (now > this.retryDeadlineMs || this.connection === null) return false;
+    const connection = this.connection;
+    setTimeout(() => {
+      if (this.isReleased || this.failure !== null) return;
+      connection.sendMessage({
+        type: 'PartitionRequest', partitionId: this.spec.partitionId, subpartitionIndex: this.spec.subpartitionIndex,
+        receiverId: this.receiverId, initialCredit: this.isCreditBased ? this.numCreditsGranted : 0,
+      });
+    }, this.retryBackoffMs).unref();
+    return true;
+  }
+
   /** Reserves every exclusive buffer and sends the PartitionRequest carrying them as initial credit. */
   requestPartition(connection: NetworkConnection): void {
     this.connection = connection;

@@ -60,8 +60,13 @@ export class PartitionRequestClient implements FlowControlHandler, NetworkPoller
         break;
       case 'ErrorResponse': {
         const error = new NetworkError('ERR_NET_REMOTE', `${connection.remoteAddress} reported ${message.code}: ${message.message}`);
-        if (message.isFatal) this.failAll(error);
-        else this.channels.get(idToKey(message.receiverId))?.fail(error);
+        if (message.isFatal) {
+          this.failAll(error);
+        } else {
+          const channel = this.channels.get(idToKey(message.receiverId));
+          // The producer may simply not be deployed yet: ask again with backoff, as Flink does.
+          if (channel !== undefined && !(message.code === 'ERR_NET_PARTITION_NOT_FOUND' && channel.retryPartitionRequest())) channel.fail(error);
+        }
         break;
       }
       default:

@@ -1,7 +1,7 @@
 // StreamExecutionEnvironment: where a program adds sources, sets job-wide settings, builds its graphs and calls execute().
 
 import { RuntimeError } from '../errors.js';
-import { DEFAULT_EXECUTION_CONFIG, type ExecutionConfig } from '../graph/execution-config.js';
+import { DEFAULT_EXECUTION_CONFIG, type RuntimeExecutionMode, type ExecutionConfig } from '../graph/execution-config.js';
 import { createJobGraph, type JobGraph } from '../graph/job-graph.js';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../graph/key-groups.js';
 import type { OperatorDescriptor } from '../graph/operator-descriptor.js';
@@ -119,6 +119,18 @@ export class StreamExecutionEnvironment {
   /** The output buffer timeout in milliseconds. */
   getBufferTimeout(): number {
     return this.config.bufferTimeoutMs;
+  }
+
+  /**
+   * Sets Flink's runtime mode: `STREAMING` (default) emits every update of a keyed aggregate; `BATCH`,
+   * for bounded inputs, emits each key's final value once, when the input ends.
+   */
+  setRuntimeMode(runtimeMode: RuntimeExecutionMode): this {
+    if (runtimeMode !== 'STREAMING' && runtimeMode !== 'BATCH') {
+      throw new RuntimeError('ERR_RT_BAD_ARGUMENT', `runtime mode must be 'STREAMING' or 'BATCH', got ${String(runtimeMode)}`);
+    }
+    this.config = { ...this.config, runtimeMode };
+    return this;
   }
 
   /** A snapshot of the job-wide settings. */

@@ -4,6 +4,8 @@
  * Job-wide settings (Flink's ExecutionConfig and pipeline options); plain data.
  */
 export interface ExecutionConfig {
+  /** `execution.runtime-mode`: STREAMING (default) or BATCH (keyed aggregates emitted once, at the end of bounded input). */
+  readonly runtimeMode: RuntimeExecutionMode;
   /** Parallelism of every operator that sets none (`parallelism.default`). */
   readonly parallelism: number;
   /**
@@ -21,7 +23,11 @@ export interface ExecutionConfig {
 }
 
 /** The settings of a new environment, each with its reason. */
+/** Flink's RuntimeExecutionMode: STREAMING emits every update; BATCH (bounded inputs) emits keyed aggregates once, at the end of input. */
+export type RuntimeExecutionMode = 'STREAMING' | 'BATCH';
+
 export const DEFAULT_EXECUTION_CONFIG: ExecutionConfig = {
+  runtimeMode: 'STREAMING', // Flink's default: results as records arrive, for unbounded streams
   parallelism: 1, // Flink's `parallelism.default` for a cluster: a job asks for more explicitly
   maxParallelism: -1, // derive: 128 key groups up to parallelism 85, more above (Flink's rule)
   isChainingEnabled: true, // chaining saves a serialization and a thread hop per record
