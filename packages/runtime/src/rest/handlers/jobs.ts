@@ -1,0 +1,202 @@
+// The `/jobs` resources on Flink's paths: list, overview, details, plan, submit, cancel, and run-time throttles.
+
+import { RuntimeError } from '../../errors.js';
+import type { Job, SubtaskExecution } from '../../jobmanager/job.js';
+import type { ExecutionState } from '../../rpc/messages.js';
+import { jobIdParam, type RestRoute } from '../rest-handler.js';
+import type { JobDetails, JobIdWithStatus, JobStatus, JobSubmitResponse } from '../rest-types.js';
+import { validateSubmitRequest } from '../validate-submit-request.js';
+
+/** One entry of `GET /jobs/overview` (Flink's JobDetails overview; task counts by lower-case state). */
+export interface JobOverview {
+  'jid': string;
+  'name': string;
+  'state': JobStatus;
+  'start-time': number;
+  'end-time': number;
+  'duration': number;
+  'last-modification': number;
+  'tasks': Record<'total' | 'created' | 'deploying' | 'initializing' | 'running' | 'finished' | 'canceling' | 'canceled' | 'failed', number>;
+}
+
+/** Routes of the job resources. */
+export const jobRoutes: readonly RestRoute[] = [
+  {
+    method: 'GET',
+    path: '/jobs',
+    handler: (_request, { jobManager }) => {
+      const jobs = jobManager.jobs().map((job): JobIdWithStatus => ({ id: job.jobId, status: job.status }));
+      return { status: 200, body: { jobs } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/jobs/overview',
+    handler: (_request, { jobManager }) => {
+      const now = jobManager.now();
+      return { status: 200, body: { jobs: jobManager.jobs().reverse().map((job) => renderJobOverview(job, now)) } };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/jobs',
+    handler: (request, { jobManager }) => {
+      const submission = validateSubmitRequest(request.body);
+      const body: JobSubmitResponse = { jobid: jobManager.submitJob(submission) };
+      return { status: 202, body };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/jobs/:jobid',
+    handler: (request, { jobManager }) => ({ status: 200, body: renderJobDetails(jobManager.getJob(jobIdParam(request)), jobManager.now()) }),
+  },
+  {
+    method: 'PATCH',
+    path: '/jobs/:jobid',
+    handler: (request, { jobManager }) => {
+      const jobId = jobIdParam(request);
+      const mode = request.query.get('mode') ?? 'cancel';
+      if (mode !== 'cancel') throw new RuntimeError('ERR_RT_BAD_REQUEST', `mode must be "cancel" (stop with a savepoint is not supported), got ${JSON.stringify(mode)}`);
+      jobManager.cancelJob(jobId);
+      return { status: 202, body: {} };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/jobs/:jobid/plan',
+    handler: (request, { jobManager }) => ({ status: 200, body: { plan: jobManager.getJob(jobIdParam(request)).graph } }),
+  },
+  {
+    method: 'PATCH',
+    path: '/jobs/:jobid/throttles',
+    handler: (request, { jobManager }) => {
+      const jobId = jobIdParam(request);
+      const { name, recordsPerSecond } = parseThrottle(request.body);
+      const numTaskManagers = jobManager.setThrottle(jobId, name, recordsPerSecond);
+      return { status: 202, body: { taskmanagers: numTaskManagers } };
+    },
+  },
+];
+
+/**
+ * Checks a throttle body: `{ name: string, recordsPerSecond: number > 0 }`; `null` or `"Infinity"` means
+ * unthrottled (JSON has no Infinity).
+ */
+function parseThrottle(body: unknown): { name: string; recordsPerSecond: number } {
+  const record = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  if (record === undefined || typeof record.name !== 'string' || record.name.length === 0) {
+    throw new RuntimeError('ERR_RT_BAD_REQUEST', 'throttle body must be { "name": string, "recordsPerSecond": number > 0 | null | "Infinity" }');
+  }
+  const rate = record.recordsPerSecond;
+  const recordsPerSecond = rate === null || rate === 'Infinity' ? Infinity : rate;
+  if (typeof recordsPerSecond !== 'number' || Number.isNaN(recordsPerSecond) || recordsPerSecond <= 0) {
+    throw new RuntimeError('ERR_RT_BAD_REQUEST', `recordsPerSecond must be a number > 0, null or "Infinity", got ${JSON.stringify(rate) ?? 'nothing'}`);
+  }
+  return { name: record.name, recordsPerSecond };
+}
+
+// ---- Renderings ------------------------------------------------------------------------------------------------
+
+const TERMINAL: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'CANCELED']);
+
+/** Counts subtasks per execution state (subtasks never deployed are left out). */
+function countStates(subtasks: readonly SubtaskExecution[]): Partial<Record<ExecutionState, number>> {
+  const counts: Partial<Record<ExecutionState, number>> = {};
+  for (const subtask of subtasks) if (subtask.state !== 'CREATED') counts[subtask.state] = (counts[subtask.state] ?? 0) + 1;
+  return counts;
+}
+
+/** Flink's aggregate state of a vertex from its subtasks (ExecutionJobVertex.getAggregateJobVertexState). */
+function aggregateState(subtasks: readonly SubtaskExecution[]): ExecutionState | 'CREATED' {
+  const has = (state: ExecutionState | 'CREATED'): boolean => subtasks.some((subtask) => subtask.state === state);
+  if (has('FAILED')) return 'FAILED';
+  if (has('CANCELING')) return 'CANCELING';
+  if (has('CANCELED')) return 'CANCELED';
+  if (has('RUNNING')) return 'RUNNING';
+  if (has('INITIALIZING')) return 'INITIALIZING';
+  if (has('DEPLOYING')) return 'DEPLOYING';
+  if (has('FINISHED')) return subtasks.every((subtask) => subtask.state === 'FINISHED') ? 'FINISHED' : 'RUNNING';
+  return 'CREATED';
+}
+
+/**
+ * A vertex's metrics from its subtasks' latest heartbeat values: counts and rates (`num…`) add up, anything else
+ * (times per second, usages, ratios) takes the maximum, as backpressure is judged by the worst subtask.
+ */
+function aggregateMetrics(subtasks: readonly SubtaskExecution[]): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const subtask of subtasks) {
+    for (const [name, value] of Object.entries(subtask.metrics)) {
+      if (typeof value !== 'number') continue;
+      if (!(name in metrics)) metrics[name] = value;
+      else metrics[name] = name.startsWith('num') ? metrics[name] + value : Math.max(metrics[name], value);
+    }
+  }
+  return metrics;
+}
+
+/** `GET /jobs/:jobid` of `job` at time `now` (epoch ms). */
+export function renderJobDetails(job: Job, now: number): JobDetails {
+  const subtasks = job.subtasks();
+  const timestamps: Partial<Record<JobStatus, number>> = {};
+  for (const [state, at] of Object.entries(job.timestamps)) if (state !== 'FAILING') timestamps[state as JobStatus] = at;
+  const details: JobDetails = {
+    'jid': job.jobId,
+    'name': job.name,
+    'state': job.status,
+    'start-time': job.startTime,
+    'end-time': job.endTime,
+    'duration': (job.endTime === -1 ? now : job.endTime) - job.startTime,
+    'now': now,
+    'timestamps': timestamps,
+    'vertices': job.graph.vertices.map((vertex) => {
+      const mine = subtasks.filter((subtask) => subtask.vertexId === vertex.id);
+      const started = mine.filter((subtask) => subtask.startTime !== -1);
+      const startTime = started.length === 0 ? -1 : Math.min(...started.map((subtask) => subtask.startTime));
+      const hasEnded = mine.every((subtask) => TERMINAL.has(subtask.state));
+      const endTime = hasEnded && mine.length > 0 ? Math.max(...mine.map((subtask) => subtask.endTime)) : -1;
+      return {
+        'id': vertex.id,
+        'name': vertex.name,
+        'parallelism': vertex.parallelism,
+        'status': aggregateState(mine),
+        'start-time': startTime,
+        'end-time': endTime,
+        'duration': startTime === -1 ? -1 : (endTime === -1 ? now : endTime) - startTime,
+        'tasks': countStates(mine),
+        'metrics': aggregateMetrics(mine),
+      };
+    }),
+    'status-counts': countStates(subtasks),
+    'plan': job.graph,
+  };
+  if (job.failureCause !== undefined) details['failure-cause'] = job.failureCause;
+  return details;
+}
+
+/** One `GET /jobs/overview` entry of `job` at time `now` (epoch ms). */
+export function renderJobOverview(job: Job, now: number): JobOverview {
+  const subtasks = job.subtasks();
+  const count = (state: SubtaskExecution['state']): number => subtasks.filter((subtask) => subtask.state === state).length;
+  return {
+    'jid': job.jobId,
+    'name': job.name,
+    'state': job.status,
+    'start-time': job.startTime,
+    'end-time': job.endTime,
+    'duration': (job.endTime === -1 ? now : job.endTime) - job.startTime,
+    'last-modification': Math.max(...Object.values(job.timestamps)),
+    'tasks': {
+      total: subtasks.length,
+      created: count('CREATED'),
+      deploying: count('DEPLOYING'),
+      initializing: count('INITIALIZING'),
+      running: count('RUNNING'),
+      finished: count('FINISHED'),
+      canceling: count('CANCELING'),
+      canceled: count('CANCELED'),
+      failed: count('FAILED'),
+    },
+  };
+}
