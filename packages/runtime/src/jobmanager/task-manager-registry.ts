@@ -200,11 +200,6 @@ export class TaskManagerRegistry {
     this.#lose(tm, `its control connection closed (code ${code}${reason === '' ? '' : `: ${reason}`})`);
   }
 
-  /** Removes `tm` for good and tells the listener; `tm` may re-register later under a new link. */
-  remove(tm: RegisteredTaskManager, why: string): void {
-    this.#lose(tm, why);
-  }
-
   #lose(tm: RegisteredTaskManager, why: string): void {
     if (this.#byId.get(tm.resourceId) !== tm) return; // already lost
     this.#byId.delete(tm.resourceId);

@@ -24,7 +24,7 @@ export function validateSubmitRequest(body: unknown): JobSubmitRequest {
   };
   if (!isRecord(body)) throw badRequest([`request body: expected a JSON object, got ${describe(body)}`]);
   expect('jobName', typeof body.jobName === 'string', 'a string', body.jobName);
-  expect('code', typeof body.code === 'string' && body.code.length > 0, 'the bundled job module (a non-empty string)', typeof body.code === 'string' ? '""' : body.code);
+  expect('code', typeof body.code === 'string' && body.code.length > 0, 'the bundled job module (a non-empty string)', body.code);
   expect('programArgs', Array.isArray(body.programArgs) && body.programArgs.every((arg) => typeof arg === 'string'), 'an array of strings', body.programArgs);
   expect('contextConfig', isRecord(body.contextConfig), 'an object', body.contextConfig);
   if (expect('jobGraph', isRecord(body.jobGraph), 'an object (jobGraphToJson of the job)', body.jobGraph)) {
@@ -35,19 +35,28 @@ export function validateSubmitRequest(body: unknown): JobSubmitRequest {
 }
 
 type Expect = (path: string, isOk: boolean, expected: string, value: unknown) => boolean;
+type JsonObject = Record<string, unknown>;
 
-function checkGraph(graph: Record<string, unknown>, expect: Expect, problems: string[]): void {
+function checkGraph(graph: JsonObject, expect: Expect, problems: string[]): void {
   expect('jobGraph.jobName', typeof graph.jobName === 'string', 'a string', graph.jobName);
   expect('jobGraph.config', isRecord(graph.config), 'an object', graph.config);
   const hasVertices = expect('jobGraph.vertices', Array.isArray(graph.vertices) && graph.vertices.length > 0, 'a non-empty array', graph.vertices);
   const hasEdges = expect('jobGraph.edges', Array.isArray(graph.edges), 'an array', graph.edges);
   if (!hasVertices || !hasEdges) return;
+  const vertices = checkVertices(graph.vertices as unknown[], expect, problems);
+  const edges = checkEdges(graph.edges as unknown[], vertices, expect, problems);
+  if (problems.length > 0) return;
+  checkLinks(vertices, edges, problems);
+  if (problems.length === 0 && hasCycle(vertices, edges)) problems.push('jobGraph: the edges form a cycle');
+}
 
-  const vertices = new Map<string, Record<string, unknown>>();
-  (graph.vertices as unknown[]).forEach((vertex, i) => {
+/** Checks each vertex's fields; returns the well-formed ones by id. */
+function checkVertices(list: unknown[], expect: Expect, problems: string[]): Map<string, JsonObject> {
+  const vertices = new Map<string, JsonObject>();
+  list.forEach((vertex, i) => {
     const at = `jobGraph.vertices[${i}]`;
     if (!expect(at, isRecord(vertex), 'an object', vertex)) return;
-    const v = vertex as Record<string, unknown>;
+    const v = vertex as JsonObject;
     const hasId = expect(`${at}.id`, isId(v.id), 'a non-empty string', v.id);
     expect(`${at}.name`, typeof v.name === 'string', 'a string', v.name);
     expect(`${at}.parallelism`, isInt(v.parallelism, 1, MAX_PARALLELISM), `an integer in [1, ${MAX_PARALLELISM}]`, v.parallelism);
@@ -60,12 +69,16 @@ function checkGraph(graph: Record<string, unknown>, expect: Expect, problems: st
     if (vertices.has(v.id as string)) problems.push(`${at}.id: duplicate vertex id ${v.id as string}`);
     else vertices.set(v.id as string, v);
   });
+  return vertices;
+}
 
-  const edges = new Map<string, Record<string, unknown>>();
-  (graph.edges as unknown[]).forEach((edge, i) => {
+/** Checks each edge's fields and ends; returns the well-formed ones by id. */
+function checkEdges(list: unknown[], vertices: Map<string, JsonObject>, expect: Expect, problems: string[]): Map<string, JsonObject> {
+  const edges = new Map<string, JsonObject>();
+  list.forEach((edge, i) => {
     const at = `jobGraph.edges[${i}]`;
     if (!expect(at, isRecord(edge), 'an object', edge)) return;
-    const e = edge as Record<string, unknown>;
+    const e = edge as JsonObject;
     const hasId = expect(`${at}.id`, isId(e.id), 'a non-empty string', e.id);
     expect(`${at}.name`, typeof e.name === 'string', 'a string', e.name);
     const hasEnds =
@@ -81,9 +94,11 @@ function checkGraph(graph: Record<string, unknown>, expect: Expect, problems: st
     if (edges.has(e.id as string)) problems.push(`${at}.id: duplicate edge id ${e.id as string}`);
     else if (hasEnds && hasIndices) edges.set(e.id as string, e);
   });
-  if (problems.length > 0) return;
+  return edges;
+}
 
-  // Each vertex lists exactly its edges, at the positions the edges name.
+/** Each vertex lists exactly its edges, at the positions (gate, partition index) the edges name. */
+function checkLinks(vertices: Map<string, JsonObject>, edges: Map<string, JsonObject>, problems: string[]): void {
   for (const [id, vertex] of vertices) {
     const at = `vertex ${id}`;
     (vertex.outputs as string[]).forEach((edgeId, k) => {
@@ -101,10 +116,9 @@ function checkGraph(graph: Record<string, unknown>, expect: Expect, problems: st
     if (!(vertices.get(edge.sourceVertexId as string)!.outputs as string[]).includes(edgeId)) problems.push(`edge ${edgeId}: missing from the outputs of vertex ${edge.sourceVertexId as string}`);
     if (!(vertices.get(edge.targetVertexId as string)!.inputs as string[]).includes(edgeId)) problems.push(`edge ${edgeId}: missing from the inputs of vertex ${edge.targetVertexId as string}`);
   }
-  if (problems.length === 0 && hasCycle(vertices, edges)) problems.push('jobGraph: the edges form a cycle');
 }
 
-function hasCycle(vertices: Map<string, Record<string, unknown>>, edges: Map<string, Record<string, unknown>>): boolean {
+function hasCycle(vertices: Map<string, JsonObject>, edges: Map<string, JsonObject>): boolean {
   const indegree = new Map([...vertices.keys()].map((id) => [id, 0]));
   for (const edge of edges.values()) indegree.set(edge.targetVertexId as string, indegree.get(edge.targetVertexId as string)! + 1);
   const ready = [...indegree].filter(([, n]) => n === 0).map(([id]) => id);
