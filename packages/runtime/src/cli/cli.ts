@@ -73,6 +73,8 @@ export interface CancelOptions extends CommonOptions {
 export interface PlanOptions extends CommonOptions {
   jobFile: string;
   jobArgs: string[];
+  /** `--json`: print `jobGraphToJson` of the graph instead of the text plan. */
+  isJson: boolean;
 }
 
 /** `sluice top` (reserved): a live view of a running cluster. */
@@ -323,11 +325,12 @@ function addClientCommands(program: Command, context: Context): void {
   addCommonOptions(program.command('plan'))
     .description('print the job graph of a job file without running it')
     .option('-p, --parallelism <n>', 'default parallelism of the job (parallelism.default)', positiveInt)
+    .option('--json', 'print the graph as JSON (vertices, edges, ids, serializers)')
     .argument('<job>', 'job file (.ts or .js)')
     .argument('[args...]', 'program arguments of the job')
     .passThroughOptions()
-    .action(async (job: string, args: string[], _flags: object, command: Command) => {
-      await invoke(context, 'plan', { ...common(context, command), jobFile: checkJobFile(job), jobArgs: args });
+    .action(async (job: string, args: string[], flags: { json?: boolean }, command: Command) => {
+      await invoke(context, 'plan', { ...common(context, command), jobFile: checkJobFile(job), jobArgs: args, isJson: flags.json === true });
     });
   addClientCommand(program, context, 'list', 'list the jobs of the cluster');
   addClientCommand(program, context, 'top', '(reserved) a live view of a running cluster');

@@ -1,4 +1,5 @@
 // Entry of the `sluice` command (`pnpm sluice …`): runs the CLI; the first Ctrl-C asks the command to stop, the second exits at once.
+import { createCommandHandlers } from '../client/command-handlers.js';
 import { runCli } from './cli.js';
 
 const controller = new AbortController();
@@ -13,6 +14,6 @@ function onSignal(signal: NodeJS.Signals): void {
 
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
-process.exitCode = await runCli(process.argv.slice(2), { signal: controller.signal });
+process.exitCode = await runCli(process.argv.slice(2), { handlers: createCommandHandlers(), signal: controller.signal });
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);
