@@ -31,3 +31,4 @@ export {
   type JobExecutor,
   type JobPlan,
 } from './job-executor.js';
+export { ParameterTool } from './parameter-tool.js';

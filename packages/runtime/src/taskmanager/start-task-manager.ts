@@ -23,10 +23,15 @@ export async function startTaskManager(options: StartTaskManagerOptions): Promis
   let heartbeat: NodeJS.Timeout | undefined;
   let isClosed = false;
   let reconnect: NodeJS.Timeout | undefined;
+  let isRejected = false;
+  // Messages are handled one at a time, in order: DeployJobCode awaits writing the bundle, and the
+  // SubmitTask behind it must not overtake it.
+  let queue: Promise<void> = Promise.resolve();
 
   const onMessage = (message: JobManagerToTaskManager) => {
     if (message.type === 'RegistrationRejected') {
-      logger.error({ reason: message.reason }, 'the JobManager rejected this TaskManager');
+      isRejected = true;
+      logger.error({ reason: message.reason }, 'the JobManager rejected this TaskManager; not registering again');
       return;
     }
     if (message.type === 'RegistrationSuccess') {
@@ -35,7 +40,7 @@ export async function startTaskManager(options: StartTaskManagerOptions): Promis
       heartbeat = setInterval(() => client?.send(taskManager.heartbeat()), message.heartbeatIntervalMs);
       return;
     }
-    taskManager.onMessage(message).catch((error: Error) => logger.error({ err: error }, `handling ${message.type} failed`));
+    queue = queue.then(() => taskManager.onMessage(message)).catch((error: Error) => logger.error({ err: error }, `handling ${message.type} failed`));
   };
 
   const connect = async (): Promise<void> => {
@@ -48,8 +53,9 @@ export async function startTaskManager(options: StartTaskManagerOptions): Promis
           client = null;
           taskManager.setJobManagerLink(null);
           if (isClosed) return;
-          logger.warn({ code, reason }, 'lost the JobManager; cancelling subtasks and registering again');
           taskManager.cancelAll();
+          if (isRejected) return;
+          logger.warn({ code, reason }, 'lost the JobManager; cancelling subtasks and registering again');
           reconnect = setTimeout(() => void connect(), RECONNECT_DELAY_MS);
         },
       });
