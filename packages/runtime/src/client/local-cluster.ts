@@ -19,7 +19,7 @@ export const SLUICE_MAIN = fileURLToPath(new URL('../cli/sluice-main.ts', import
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Lines of each process's output kept for the message when it dies. */
-const NUM_LAST_LINES = 20;
+const NUM_LAST_LINES = 8;
 
 /** Options of {@link startLocalCluster}. */
 export interface LocalClusterOptions {
@@ -220,7 +220,7 @@ class ProcessGroup {
     const lastLines: string[] = [];
     this.#lastLines.set(name, lastLines);
     const onLine = (line: string) => {
-      lastLines.push(line);
+      lastLines.push(summarizeLine(line));
       if (lastLines.length > NUM_LAST_LINES) lastLines.shift();
       this.onOutput(name, line);
     };
@@ -282,6 +282,21 @@ class ProcessGroup {
     const parts = [...this.#lastLines].filter(([, lines]) => lines.length > 0).map(([name, lines]) => `\n[${name}] ${lines.slice(-5).join(`\n[${name}] `)}`);
     return parts.length === 0 ? '' : `; last output:${parts.join('')}`;
   }
+}
+
+const PINO_LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** A pino JSON line as `LEVEL msg: err.message` (an error message needs no config dump); other lines cut at 300 characters. */
+function summarizeLine(line: string): string {
+  if (line.startsWith('{"level":')) {
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+      return `${PINO_LEVELS[entry.level ?? 30] ?? entry.level} ${entry.msg ?? ''}${entry.err?.message ? `: ${entry.err.message}` : ''}`;
+    } catch {
+      // not JSON after all: keep it as text
+    }
+  }
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
 /** `tm-2 (pid 4711) exited with code 1`, then its last lines unless `withOutput` is false. */
