@@ -50,6 +50,10 @@ async function run(options: RunOptions): Promise<void> {
   const { io, signal } = options;
   const contextConfig = contextConfigFrom(options.config);
   const { code, plan: jobPlan } = await bundleAndCaptureJob(options.jobFile, { programArgs: options.jobArgs, contextConfig });
+  if (signal.aborted) {
+    io.stderr('Interrupted before the job was submitted; nothing runs.\n');
+    return;
+  }
   const client = restClientFor(options);
   const jobId = await client.submit({
     jobName: jobPlan.jobName,

@@ -189,3 +189,16 @@ describe('toRpcUrl', () => {
     expect(toRpcUrl(new URL('ws://127.0.0.1:6123/rpc'))).toBe('ws://127.0.0.1:6123/rpc');
   });
 });
+
+describe('sluice run interrupted early', () => {
+  it('does not submit when Ctrl-C came before the job was built', async () => {
+    submitted = [];
+    const controller = new AbortController();
+    controller.abort(new Error('SIGINT'));
+    const { code, stdout, stderr } = await sluice(['run', '--jobmanager', jobManager, JOB], controller.signal);
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('Interrupted before the job was submitted; nothing runs.\n');
+    expect(submitted).toEqual([]);
+  });
+});
