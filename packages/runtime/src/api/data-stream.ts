@@ -21,6 +21,8 @@ export const DEFAULT_OPERATOR_NAMES = {
   'keyed-reduce': 'Keyed Reduce',
   'keyed-sum': 'Keyed Aggregation',
   'keyed-process': 'KeyedProcess',
+  'pool-map': 'Pool Map',
+  throttle: 'Throttle',
 } as const;
 
 /**
@@ -56,6 +58,33 @@ export class DataStream<T> {
   process<R>(fn: ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
     checkProcessFunction('process', fn);
     return this.transform({ kind: 'process', fn: erase(fn), options: {} }, DEFAULT_OPERATOR_NAMES.process);
+  }
+
+  /**
+   * Runs CPU-heavy work off the subtask thread: records are batched (`batchSize`, default 256) and each
+   * batch is handed to the function the job module exports as `exportName` — `(batch) => results` — in
+   * a piscina pool of `maxThreads` threads (default 2). At most `maxInFlight` batches (default 4) are in
+   * the pool at once; beyond that the operator stops taking input, so a slow pool backpressures upstream
+   * (Flink's async I/O pattern with a bounded queue). Results keep the input's order.
+   */
+  mapBatchesInPool<R>(exportName: string, options: { batchSize?: number; maxThreads?: number; maxInFlight?: number } = {}): SingleOutputStreamOperator<R> {
+    if (typeof exportName !== 'string' || exportName.length === 0) throw new RuntimeError('ERR_RT_BAD_ARGUMENT', 'mapBatchesInPool needs the name of a function the job module exports');
+    const { batchSize = 256, maxThreads = 2, maxInFlight = 4 } = options;
+    for (const [name, value] of Object.entries({ batchSize, maxThreads, maxInFlight })) {
+      if (!Number.isInteger(value) || value < 1) throw new RuntimeError('ERR_RT_BAD_ARGUMENT', `mapBatchesInPool: ${name} must be a positive integer, got ${value}`);
+    }
+    return this.transform({ kind: 'pool-map', options: { exportName, batchSize, maxThreads, maxInFlight } }, DEFAULT_OPERATOR_NAMES['pool-map']);
+  }
+
+  /**
+   * Lets at most `recordsPerSecond` records per second through (over all subtasks), holding the rest
+   * back — which backpressures upstream. The rate can be changed while the job runs under `name`
+   * (REST `PATCH /jobs/:id/throttles`); the backpressure experiment throttles its consumer this way.
+   */
+  throttle(name: string, recordsPerSecond = Infinity): SingleOutputStreamOperator<T> {
+    if (typeof name !== 'string' || name.length === 0) throw new RuntimeError('ERR_RT_BAD_ARGUMENT', 'throttle needs a name');
+    if (!(recordsPerSecond > 0)) throw new RuntimeError('ERR_RT_BAD_ARGUMENT', `throttle ${name}: records per second must be > 0, got ${recordsPerSecond}`);
+    return this.transform({ kind: 'throttle', options: { name, recordsPerSecond } }, DEFAULT_OPERATOR_NAMES.throttle);
   }
 
   /**

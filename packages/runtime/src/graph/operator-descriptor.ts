@@ -55,6 +55,24 @@ export interface FileSinkOptions {
 }
 
 /** No options. */
+export interface PoolMapOptions {
+  /** Name of the function the job module exports: `(batch: T[]) => R[] | Promise<R[]>`, run in a piscina pool. */
+  readonly exportName: string;
+  /** Records per task handed to the pool. */
+  readonly batchSize: number;
+  /** Threads of the pool (per subtask). */
+  readonly maxThreads: number;
+  /** Batches in flight at once; more backpressures upstream. */
+  readonly maxInFlight: number;
+}
+
+export interface ThrottleOptions {
+  /** The throttle's name: the job's throttle of that name (REST `PATCH /jobs/:id/throttles`) sets its rate. */
+  readonly name: string;
+  /** Records per second over all subtasks until changed; `Infinity` = unthrottled. */
+  readonly recordsPerSecond: number;
+}
+
 export type NoOptions = Readonly<Record<string, never>>;
 
 // Members without a key selector say so, so that `node.keySelector` reads on every kind.
@@ -74,6 +92,8 @@ export type OperatorDescriptor =
   | (Unkeyed & { readonly kind: 'flatMap'; readonly fn: FlatMapFunction<unknown, unknown>; readonly options: NoOptions })
   | (Unkeyed & { readonly kind: 'filter'; readonly fn: FilterFunction<unknown>; readonly options: NoOptions })
   | (Unkeyed & { readonly kind: 'process'; readonly fn: ProcessFunction<unknown, unknown>; readonly options: NoOptions })
+  | (Unkeyed & { readonly kind: 'pool-map'; readonly fn?: undefined; readonly options: PoolMapOptions })
+  | (Unkeyed & { readonly kind: 'throttle'; readonly fn?: undefined; readonly options: ThrottleOptions })
   | {
       readonly kind: 'keyed-reduce';
       readonly fn: ReduceFunction<unknown>;

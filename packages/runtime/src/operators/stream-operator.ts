@@ -24,6 +24,12 @@ export interface StreamOperator<IN> {
   processElement(record: IN): void;
   endInput(): void;
   close(): void | Promise<void>;
+  /** False while the operator cannot take more input (its own bounded queue is full); the mailbox waits. */
+  isAvailable?(): boolean;
+  /** Resolves when {@link isAvailable} may be true again. */
+  availability?(): Promise<void>;
+  /** After endInput: resolves once everything in flight was emitted (async operators). */
+  finish?(): Promise<void>;
 }
 
 /** What a source reports after emitting a batch. */

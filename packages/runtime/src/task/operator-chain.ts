@@ -6,7 +6,9 @@ import { KeyedProcessOperator, KeyedReduceOperator } from '../operators/keyed-op
 import { FilterOperator, FlatMapOperator, MapOperator, ProcessOperator } from '../operators/record-operators.js';
 import { DiscardSinkOperator, FileSinkOperator, FunctionSinkOperator, PrintSinkOperator } from '../operators/sink-operators.js';
 import { CollectionSourceOperator, FileSourceOperator, GeneratorSourceOperator } from '../operators/source-operators.js';
+import { PoolMapOperator, type PoolJobModule } from '../operators/pool-map-operator.js';
 import type { Output, SourceOperator, StreamOperator } from '../operators/stream-operator.js';
+import { ThrottleOperator } from '../operators/throttle-operator.js';
 import type { RecordWriter } from './record-writer.js';
 
 /** An output that sends every record to a RecordWriter, choosing the subpartition with the edge's partitioner. */
@@ -58,7 +60,7 @@ export interface OperatorChain {
  *
  * @param writers one RecordWriter per vertex output, indexed by the edge's `resultPartitionIndex`
  */
-export function buildOperatorChain(vertex: JobVertex, writers: RecordWriter<unknown>[]): OperatorChain {
+export function buildOperatorChain(vertex: JobVertex, writers: RecordWriter<unknown>[], job: PoolJobModule): OperatorChain {
   const built = new Map<string, StreamOperator<unknown> | SourceOperator<unknown>>();
   const outputEdgesOf = (operatorId: string): JobEdge[] => vertex.outputs.filter((edge) => edge.sourceOperatorId === operatorId);
   for (let i = vertex.operators.length - 1; i >= 0; i--) {
@@ -74,7 +76,7 @@ export function buildOperatorChain(vertex: JobVertex, writers: RecordWriter<unkn
       targets.push(partitioner.isBroadcast ? new BroadcastOutput(writer) : new RecordWriterOutput(writer, (record) => partitioner.selectChannel(record)));
     }
     const output: Output<unknown> = targets.length === 1 ? targets[0] : new FanOutOutput(targets);
-    built.set(node.id, createOperator(node, output));
+    built.set(node.id, createOperator(node, output, job));
   }
   const operators = vertex.operators.map((node) => built.get(node.id)!);
   const first = operators[0];
@@ -86,7 +88,7 @@ export function buildOperatorChain(vertex: JobVertex, writers: RecordWriter<unkn
   };
 }
 
-function createOperator(node: StreamNode, output: Output<unknown>): StreamOperator<unknown> | SourceOperator<unknown> {
+function createOperator(node: StreamNode, output: Output<unknown>, job: PoolJobModule): StreamOperator<unknown> | SourceOperator<unknown> {
   switch (node.kind) {
     case 'source-generator':
       return new GeneratorSourceOperator(node.fn, node.options.count, node.options.ratePerSecond, node.options.rateControl, output);
@@ -115,5 +117,9 @@ function createOperator(node: StreamNode, output: Output<unknown>): StreamOperat
       return new DiscardSinkOperator();
     case 'sink-function':
       return new FunctionSinkOperator(node.fn);
+    case 'pool-map':
+      return new PoolMapOperator(node.options.exportName, node.options.batchSize, node.options.maxThreads, node.options.maxInFlight, job, output);
+    case 'throttle':
+      return new ThrottleOperator(node.options.name, node.options.recordsPerSecond, output);
   }
 }

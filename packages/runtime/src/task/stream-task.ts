@@ -5,7 +5,7 @@ import {
   EVENT_CHANNEL_FAILED, eventTypeOf, IO_METRIC, NetworkError, OutputFlusher,
   type BufferSlice, type InputGate, type NetworkMemory, type ResultPartition, type TaskIoMetrics,
 } from '@sluice/network';
-import type { OperatorContext } from '../operators/stream-operator.js';
+import type { OperatorContext, StreamOperator } from '../operators/stream-operator.js';
 import type { RecordDeserializer } from '../serialization/record-deserializer.js';
 import type { OperatorChain } from './operator-chain.js';
 import type { RecordWriter } from './record-writer.js';
@@ -34,6 +34,8 @@ export interface TaskInput {
 export class StreamTask {
   private isCancelled = false;
   private readonly flusher: OutputFlusher;
+  /** Operators with a bounded queue of their own (async ones): input waits while one is full. */
+  private readonly gatedOperators: StreamOperator<unknown>[];
 
   constructor(
     private readonly memory: NetworkMemory,
@@ -46,6 +48,7 @@ export class StreamTask {
     bufferTimeoutMs: number,
   ) {
     this.flusher = new OutputFlusher(partitions, bufferTimeoutMs);
+    this.gatedOperators = chain.operators.filter((op): op is StreamOperator<unknown> => 'isAvailable' in op && typeof op.isAvailable === 'function');
   }
 
   /** Asks the loop to stop at its next look at the mailbox (cooperative cancel). */
@@ -64,7 +67,10 @@ export class StreamTask {
     try {
       const completed = this.chain.source !== null ? await this.runSource() : await this.runInputs();
       if (!completed) return false;
-      for (const operator of this.chain.operators) if ('endInput' in operator) operator.endInput();
+      for (const operator of this.chain.operators) {
+        if ('endInput' in operator) operator.endInput();
+        if ('finish' in operator && operator.finish !== undefined) await operator.finish();
+      }
       this.collectRecordsOut();
       for (const partition of this.partitions) partition.finish();
       return true;
@@ -78,10 +84,13 @@ export class StreamTask {
   private isOutputAvailable(): boolean {
     const partitions = this.partitions;
     for (let i = 0; i < partitions.length; i++) if (!partitions[i].isAvailable()) return false;
+    const gated = this.gatedOperators;
+    for (let i = 0; i < gated.length; i++) if (!gated[i].isAvailable!()) return false;
     return true;
   }
 
   private async awaitOutput(): Promise<void> {
+    for (const operator of this.gatedOperators) if (!operator.isAvailable!()) await operator.availability!();
     for (const partition of this.partitions) if (!partition.isAvailable()) await partition.waitForAvailability();
   }
 

@@ -18,7 +18,13 @@ export async function startTaskManager(options: StartTaskManagerOptions): Promis
   const resourceId = options.resourceId ?? `tm-${randomBytes(4).toString('hex')}`;
   const jobManagerUrl = options.jobManagerRpcUrl ?? `ws://${config['jobmanager.rpc.address']}:${config['jobmanager.rpc.port']}${RPC_PATH}`;
   const taskManager = new TaskManager(resourceId, config, logger.child({ tm: resourceId }));
-  const dataUrl = await taskManager.startDataServer();
+  let dataUrl: string;
+  try {
+    dataUrl = await taskManager.startDataServer();
+  } catch (error) {
+    await taskManager.close(); // the network loop would otherwise keep the process alive
+    throw error;
+  }
   let client: RpcClient | null = null;
   let heartbeat: NodeJS.Timeout | undefined;
   let isClosed = false;
