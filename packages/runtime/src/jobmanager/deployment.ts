@@ -140,6 +140,7 @@ export function createDeployment(input: DeploymentInput): Deployment {
           executionId: executionIdOf(vertex.id, subtaskIndex),
           vertexId: vertex.id,
           taskName: `${vertex.name} (${subtaskIndex + 1}/${vertex.parallelism})`,
+          operatorIds: vertex.operators.map((operator) => operator.id),
           subtaskIndex,
           parallelism: vertex.parallelism,
           attemptNumber,

@@ -45,6 +45,8 @@ export interface TaskDeploymentDescriptor {
   vertexId: string;
   /** Display name, `Source: gen -> Map (1/2)`. */
   taskName: string;
+  /** The chain's operator ids, head first, as the client built them: the subtask checks it rebuilt the same chain. */
+  operatorIds?: string[];
   subtaskIndex: number;
   parallelism: number;
   attemptNumber: number;

@@ -44,6 +44,13 @@ export async function runSubtask(data: SubtaskWorkerData, port: SubtaskPort): Pr
         `vertex ${tdd.vertexId} (${tdd.taskName}) is not in the graph the job code builds on this TaskManager: the program must build the same graph everywhere (same code, arguments and parallelism)`,
       );
     }
+    const rebuilt = vertex.operators.map((operator) => operator.id);
+    if (tdd.operatorIds !== undefined && rebuilt.join() !== tdd.operatorIds.join()) {
+      throw new RuntimeError(
+        'ERR_RT_UNKNOWN_OPERATOR',
+        `the job code builds a different chain for ${tdd.taskName} on this TaskManager (operators ${rebuilt.join(', ')}) than it did in the client (${tdd.operatorIds.join(', ')}): the program must build the same graph everywhere (same code, arguments and parallelism)`,
+      );
+    }
     const memory = NetworkMemory.attach(data.network.sab);
     const waitOptions = { spinBeforeWaitMicros: data.network.options.spinBeforeWaitMicros, waitTimeoutMs: data.network.options.waitTimeoutMs };
     const metrics = new TaskIoMetrics(data.metrics);

@@ -1,0 +1,124 @@
+// A real cluster — a JobManager and two TaskManager processes × 2 slots on loopback — running real jobs.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RestClient } from '../../src/client/rest-client.js';
+import { startLocalCluster, type LocalCluster } from '../../src/client/local-cluster.js';
+import { REPO_ROOT, runJob, submitJob } from './cluster-utils.js';
+
+const EXAMPLES = join(REPO_ROOT, 'packages/examples/src');
+const JOBS = join(REPO_ROOT, 'packages/runtime/test/cluster/jobs');
+
+function readCounts(path: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  const files = readdirSync(path).map((f) => join(path, f));
+  for (const file of files) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (line === '') continue;
+      const [word, count] = line.split('\t');
+      expect(counts.has(word)).toBe(false); // one line per distinct word
+      counts.set(word, Number(count));
+    }
+  }
+  return counts;
+}
+
+describe('a cluster of 2 TaskManager processes × 2 slots', () => {
+  let cluster: LocalCluster;
+  let rest: RestClient;
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-cluster-'));
+
+  beforeAll(async () => {
+    cluster = await startLocalCluster({ numTaskManagers: 2, slots: 2, logLevel: 'warn' });
+    rest = new RestClient(cluster.restUrl);
+  }, 120_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('counts the words of a text over 1 MB at parallelism 4 exactly as a plain in-memory count does', async () => {
+    const words = ['stream', 'Flink', 'sluice', 'Buffer', 'crédit', 'backlog', 'Ünïcode', '数据', 'x1', 'y2'];
+    const lines: string[] = [];
+    let size = 0;
+    for (let i = 0; size < 1_200_000; i++) {
+      const line = `${words[i % 10]} ${words[(i * 7) % 10]}, ${words[(i * 3) % 10]}-${words[(i * 11 + 1) % 10]}!! ${i % 13 === 0 ? 'RARE' + (i % 7) : ''}`;
+      lines.push(line);
+      size += line.length + 1;
+    }
+    const input = join(dir, 'input.txt');
+    writeFileSync(input, lines.join('\n') + '\n');
+    const expected = new Map<string, number>();
+    for (const line of lines) for (const w of line.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (w) expected.set(w, (expected.get(w) ?? 0) + 1);
+
+    const output = join(dir, 'wc-out');
+    const job = await runJob(cluster.restUrl, join(EXAMPLES, 'word-count.ts'), ['--input', input, '--output', output], 4);
+    expect(job.state).toBe('FINISHED');
+    expect(readCounts(output)).toEqual(expected);
+  });
+
+  it('fails a job whose function throws, with the message and stack from the worker, and runs the next job', async () => {
+    const failed = await runJob(cluster.restUrl, join(JOBS, 'failing-job.ts'));
+    expect(failed.state).toBe('FAILED');
+    expect(failed['failure-cause']?.message).toMatch(/boom at record 500/);
+    expect(failed['failure-cause']?.stack).toMatch(/failing-job/);
+    const output = join(dir, 'after-failure');
+    const next = await runJob(cluster.restUrl, join(EXAMPLES, 'word-count.ts'), ['--output', output, '--lines', '100'], 2);
+    expect(next.state).toBe('FINISHED');
+    expect([...readCounts(output).values()].reduce((a, b) => a + b, 0)).toBe(800);
+  });
+
+  it('rejects a job that needs more slots than the cluster has, naming both numbers', async () => {
+    await expect(submitJob(cluster.restUrl, join(EXAMPLES, 'word-count.ts'), ['--output', join(dir, 'x')], 8)).rejects.toThrow(/ERR_RT_NOT_ENOUGH_SLOTS|slots/);
+    const overview = await rest.overview();
+    expect(overview['slots-available']).toBe(4);
+  });
+
+  it('fails a job whose code builds a different graph on the TaskManager with a clear error', async () => {
+    const job = await runJob(cluster.restUrl, join(JOBS, 'divergent-job.ts'));
+    expect(job.state).toBe('FAILED');
+    expect(job['failure-cause']?.message).toMatch(/ERR_RT_UNKNOWN_OPERATOR/);
+  });
+
+  it('reports a job file that does not build, naming the file and line', async () => {
+    await expect(submitJob(cluster.restUrl, join(JOBS, 'broken-job.mts'))).rejects.toThrow(/ERR_RT_JOB_BUILD[\s\S]*broken-job\.mts:4/);
+  });
+
+  it('runs every example to completion on small input', async () => {
+    const wc = await runJob(cluster.restUrl, join(EXAMPLES, 'word-count.ts'), ['--output', join(dir, 'ex-wc'), '--lines', '500'], 2);
+    expect(wc.state).toBe('FINISHED');
+    const bp = await runJob(cluster.restUrl, join(EXAMPLES, 'backpressure-demo.ts'), ['--records', '20000', '--slow-us', '5']);
+    expect(bp.state).toBe('FINISHED');
+    const enriched = join(dir, 'enriched.txt');
+    const pool = await runJob(cluster.restUrl, join(EXAMPLES, 'piscina-enrich.ts'), ['--output', enriched, '--records', '3000', '--work', '100']);
+    expect(pool.state).toBe('FINISHED');
+    const lines = readFileSync(enriched, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(3000);
+    expect(JSON.parse(lines[42])).toMatchObject({ id: 42, user: 'user-42' });
+  });
+});
+
+describe('a TaskManager killed mid-job', () => {
+  it('is noticed by heartbeat within the configured timeout, and the job fails naming the lost TaskManager', async () => {
+    const cluster = await startLocalCluster({
+      numTaskManagers: 2, slots: 1, logLevel: 'warn',
+      overrides: { 'heartbeat.interval': 200, 'heartbeat.timeout': 2000 },
+    });
+    try {
+      const jobId = await submitJob(cluster.restUrl, join(EXAMPLES, 'backpressure-demo.ts'), ['--slow-us', '20'], 2);
+      const rest = new RestClient(cluster.restUrl);
+      for (let i = 0; i < 100 && (await rest.job(jobId)).state !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 500));
+      const victim = cluster.processes.find((p) => p.role === 'taskmanager')!;
+      const killedAt = Date.now();
+      victim.child.kill('SIGKILL');
+      const job = await rest.waitForJobEnd(jobId, { pollMs: 100 });
+      expect(job.state).toBe('FAILED');
+      expect(job['failure-cause']?.message).toMatch(/TaskManager .* lost/);
+      expect(Date.now() - killedAt).toBeLessThan(2000 + 5000);
+    } finally {
+      await cluster.stop().catch(() => {});
+    }
+  });
+});
