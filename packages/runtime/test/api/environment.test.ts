@@ -60,9 +60,10 @@ describe('StreamExecutionEnvironment.execute', () => {
 describe('StreamExecutionEnvironment settings', () => {
   it('starts from the defaults and validates every setting', () => {
     const env = new StreamExecutionEnvironment();
-    expect(env.getConfig()).toEqual({ parallelism: 1, maxParallelism: -1, isChainingEnabled: true, bufferTimeoutMs: 100 });
-    env.setParallelism(4).setMaxParallelism(256).setBufferTimeout(0).disableOperatorChaining();
-    expect(env.getConfig()).toEqual({ parallelism: 4, maxParallelism: 256, isChainingEnabled: false, bufferTimeoutMs: 0 });
+    expect(env.getConfig()).toEqual({ runtimeMode: 'STREAMING', parallelism: 1, maxParallelism: -1, isChainingEnabled: true, bufferTimeoutMs: 100 });
+    env.setParallelism(4).setMaxParallelism(256).setBufferTimeout(0).disableOperatorChaining().setRuntimeMode('BATCH');
+    expect(env.getConfig()).toEqual({ runtimeMode: 'BATCH', parallelism: 4, maxParallelism: 256, isChainingEnabled: false, bufferTimeoutMs: 0 });
+    expect(() => env.setRuntimeMode('BOTH' as never)).toThrowError(/ERR_RT_BAD_ARGUMENT/);
     for (const bad of [0, -1, 1.5, 40_000, NaN]) {
       expect(() => env.setParallelism(bad)).toThrow(expect.objectContaining({ code: 'ERR_RT_BAD_ARGUMENT' }));
     }
