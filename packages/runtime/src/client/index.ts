@@ -1,0 +1,6 @@
+// Client-side tooling of @sluice/runtime (`@sluice/runtime/client`): local clusters, job bundling and the REST client.
+export { startLocalCluster, pickFreePort, type LocalCluster, type LocalClusterOptions, type LocalClusterProcess } from './local-cluster.js';
+export { RestClient, TERMINAL_JOB_STATES, type RestClientOptions } from './rest-client.js';
+export { bundleAndCaptureJob, captureJob, contextConfigFrom, type BundledJob, type CaptureJobOptions } from './capture-job.js';
+export { bundleJob } from './job-bundle.js';
+export type { JobDetails, JobStatus, ClusterOverview, TaskManagerInfo } from '../rest/rest-types.js';
