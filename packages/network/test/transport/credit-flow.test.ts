@@ -125,6 +125,40 @@ describe('credit-based flow control', () => {
     await t.consumerTm.close();
   });
 
+  it('gives floating buffers to the channel with backlog, not to its idle neighbour in the same gate', async () => {
+    const producerTm = new NetworkService(new NetworkEnvironment({ numSegments: 64, segmentSizeBytes: 256 }));
+    const consumerTm = new NetworkService(new NetworkEnvironment({ numSegments: 64, segmentSizeBytes: 256 }));
+    const [clientEnd, serverEnd] = InMemoryConnection.pair();
+    serverEnd.handler = producerTm.createServerHandler();
+    const client = consumerTm.createClientHandler();
+    clientEnd.handler = client;
+    const ids = [randomId(), randomId()];
+    const partitions = ids.map((id) => {
+      const descriptor = producerTm.env.createResultPartition(1);
+      producerTm.partitions.register(id, descriptor);
+      return new ResultPartition(producerTm.env.memory, descriptor, producerTm.env.waitOptions);
+    });
+    const built = consumerTm.createInputGate(ids.map((partitionId) => ({ kind: 'remote' as const, producer: { connection: clientEnd, client }, partitionId, subpartitionIndex: 0 })));
+    const gate = new InputGate(consumerTm.env.memory, built.descriptor, consumerTm.env.waitOptions);
+    await tick();
+    const [busy, idle] = built.remote!.channels;
+    let maxFloating = 0;
+    for (let round = 0; round < 20; round++) {
+      writeInts(partitions[0], round * 256, 256); // 4 buffers a round: a backlog builds up on channel 0 only
+      partitions[0].flushAll();
+      await tick();
+      drain(gate, consumerTm.env, [], 2); // a consumer slower than the producer: backlog stays
+      maxFloating = Math.max(maxFloating, busy.numReservedFloating + busy.numQueuedBuffers - 2);
+      expect(idle.numReservedFloating).toBe(0);
+    }
+    expect(busy.backlog).toBeGreaterThan(0);
+    expect(maxFloating).toBeGreaterThan(0);
+    expect(clientEnd.closedWith).toBeNull();
+    for (const p of partitions) p.finish();
+    await producerTm.close();
+    await consumerTm.close();
+  });
+
   it('treats a data buffer sent without credit as a fatal protocol violation (ERR_NET_NO_CREDIT)', async () => {
     const t = await setUp({}, 1);
     // Drive the consumer past its credit by hand: send three data buffers for a channel that granted two.
