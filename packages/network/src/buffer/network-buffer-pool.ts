@@ -62,33 +62,33 @@ export class NetworkBufferPool {
    * @throws NetworkError `ERR_NET_DOUBLE_RECYCLE` or `ERR_NET_FOREIGN_SEGMENT`
    */
   recycleSegment(segment: number, owner: number): void {
-    const w = this.memory.words;
-    const { segmentNext, segmentOwner } = this.memory.layout;
-    lock(w, H_GLOBAL_LOCK);
+    lock(this.memory.words, H_GLOBAL_LOCK);
     try {
       checkHandedOut(this.memory, segment, owner);
-      w[segmentNext + segment] = w[H_GLOBAL_FREE_HEAD];
-      w[segmentOwner + segment] = OWNER_GLOBAL;
-      w[H_GLOBAL_FREE_HEAD] = segment;
-      Atomics.add(w, H_GLOBAL_NUM_FREE, 1);
+      this.pushFree(segment);
     } finally {
-      unlock(w, H_GLOBAL_LOCK);
+      unlock(this.memory.words, H_GLOBAL_LOCK);
     }
   }
 
-  /** Moves a handed-out segment of `from` to the free list of nobody: used when a pool gives segments back. */
+  /** Puts a segment a pool gives back (free or just recycled) on the global free list, unchecked. */
   returnFreeSegment(segment: number): void {
+    lock(this.memory.words, H_GLOBAL_LOCK);
+    try {
+      this.pushFree(segment);
+    } finally {
+      unlock(this.memory.words, H_GLOBAL_LOCK);
+    }
+  }
+
+  /** Pushes `segment` on the global free list; call under the global lock. */
+  private pushFree(segment: number): void {
     const w = this.memory.words;
     const { segmentNext, segmentOwner } = this.memory.layout;
-    lock(w, H_GLOBAL_LOCK);
-    try {
-      w[segmentNext + segment] = w[H_GLOBAL_FREE_HEAD];
-      w[segmentOwner + segment] = OWNER_GLOBAL;
-      w[H_GLOBAL_FREE_HEAD] = segment;
-      Atomics.add(w, H_GLOBAL_NUM_FREE, 1);
-    } finally {
-      unlock(w, H_GLOBAL_LOCK);
-    }
+    w[segmentNext + segment] = w[H_GLOBAL_FREE_HEAD];
+    w[segmentOwner + segment] = OWNER_GLOBAL;
+    w[H_GLOBAL_FREE_HEAD] = segment;
+    Atomics.add(w, H_GLOBAL_NUM_FREE, 1);
   }
 }
 
