@@ -85,6 +85,18 @@ describe('a cluster of 2 TaskManager processes × 2 slots', () => {
     await expect(submitJob(cluster.restUrl, join(JOBS, 'broken-job.mts'))).rejects.toThrow(/ERR_RT_JOB_BUILD[\s\S]*broken-job\.mts:4/);
   });
 
+  it('cancels a running unbounded job: CANCELED, and its slots are free again', async () => {
+    const jobId = await submitJob(cluster.restUrl, join(EXAMPLES, 'backpressure-demo.ts'), ['--slow-us', '10'], 2);
+    for (let i = 0; i < 100 && (await rest.job(jobId)).state !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    await rest.cancel(jobId);
+    const job = await rest.waitForJobEnd(jobId, { pollMs: 100 });
+    expect(job.state).toBe('CANCELED');
+    expect((await rest.jobs()).some((j) => j.id === jobId && j.status === 'CANCELED')).toBe(true);
+    for (let i = 0; i < 50 && (await rest.overview())['slots-available'] !== 4; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await rest.overview())['slots-available']).toBe(4);
+  });
+
   it('runs every example to completion on small input', async () => {
     const wc = await runJob(cluster.restUrl, join(EXAMPLES, 'word-count.ts'), ['--output', join(dir, 'ex-wc'), '--lines', '500'], 2);
     expect(wc.state).toBe('FINISHED');
