@@ -16,7 +16,7 @@ export { OutputFlusher } from './partition/output-flusher.js';
 export { InputGate, type InputGateDescriptor } from './consumer/input-gate.js';
 export type { InputChannel } from './consumer/input-channel.js';
 export { LocalInputChannel } from './consumer/local-input-channel.js';
-export { TaskIoMetrics, IO_METRIC, type IoMetricName } from './metrics/task-io-metrics.js';
+export { TaskIoMetrics, IO_METRIC, epochMs, type IoMetricName, type TimedIoMetricName } from './metrics/task-io-metrics.js';
 export { ResultPartitionManager } from './partition/result-partition-manager.js';
 export { RemoteInputChannel, type RemoteChannelSpec } from './consumer/remote-input-channel.js';
 export { RemoteInputGate } from './consumer/remote-input-gate.js';

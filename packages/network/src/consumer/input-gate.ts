@@ -95,15 +95,18 @@ export class InputGate {
 
   /** Waits without blocking the event loop until a channel has data or the gate is finished. Counted as idle time. */
   async waitForData(): Promise<number> {
-    const waitedMs = await waitForSignal(
-      this.words,
-      this.descriptor.signal,
-      () => this.isFinished || this.hasData(),
-      this.waitOptions.spinBeforeWaitMicros,
-      this.waitOptions.waitTimeoutMs,
-    );
-    if (this.metrics !== null) this.metrics.values[IO_METRIC.idleTimeMs] += waitedMs;
-    return waitedMs;
+    this.metrics?.startTimer('idleTimeMs'); // a wait in progress shows as idle to readers on other threads
+    try {
+      return await waitForSignal(
+        this.words,
+        this.descriptor.signal,
+        () => this.isFinished || this.hasData(),
+        this.waitOptions.spinBeforeWaitMicros,
+        this.waitOptions.waitTimeoutMs,
+      );
+    } finally {
+      this.metrics?.stopTimer('idleTimeMs');
+    }
   }
 
   /** Gives back everything every channel holds: cancel. */

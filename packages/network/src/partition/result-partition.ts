@@ -59,10 +59,14 @@ export class ResultPartition {
    * event loop. The time is soft backpressure.
    */
   async waitForAvailability(): Promise<number> {
-    const waitedMs = await this.pool.waitUntil();
-    if (this.metrics !== null) this.metrics.values[IO_METRIC.softBackPressuredTimeMs] += waitedMs;
-    this.available = true;
-    return waitedMs;
+    this.metrics?.startTimer('softBackPressuredTimeMs'); // a wait in progress shows to readers on other threads
+    try {
+      const waitedMs = await this.pool.waitUntil();
+      this.available = true;
+      return waitedMs;
+    } finally {
+      this.metrics?.stopTimer('softBackPressuredTimeMs');
+    }
   }
 
   /**
@@ -73,9 +77,12 @@ export class ResultPartition {
     this.finishBuffer(subpartition);
     let segment = this.pool.requestSegment();
     if (segment < 0) {
-      const { segment: got, blockedMs } = this.pool.requestSegmentBlocking();
-      segment = got;
-      if (this.metrics !== null) this.metrics.values[IO_METRIC.hardBackPressuredTimeMs] += blockedMs;
+      this.metrics?.startTimer('hardBackPressuredTimeMs'); // the TaskManager sees the thread blocked while it is
+      try {
+        segment = this.pool.requestSegmentBlocking().segment;
+      } finally {
+        this.metrics?.stopTimer('hardBackPressuredTimeMs');
+      }
     }
     subpartition.setBuffer(segment, this.pool.poolId);
     this.available = this.pool.isAvailable();

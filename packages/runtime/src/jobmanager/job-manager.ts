@@ -47,6 +47,8 @@ export class JobManager implements RpcServerHandler {
   readonly #now: () => number;
   readonly #maxRetainedJobs: number;
   readonly #jobs = new Map<string, Job>();
+  /** The latest metrics each registered TaskManager sent about itself (segments, memory). */
+  readonly #taskManagerMetrics = new Map<string, Record<string, number>>();
   /** Every TaskManager ever registered, as failure causes name it (kept after it is lost). */
   readonly #descriptions = new Map<string, string>();
   readonly #jobContext: JobContext;
@@ -108,8 +110,9 @@ export class JobManager implements RpcServerHandler {
       case 'Heartbeat':
         if (message.resourceId !== tm.resourceId) return this.#violation(link, `Heartbeat names ${message.resourceId}, but this link registered ${tm.resourceId}`);
         for (const task of message.tasks ?? []) {
-          for (const job of this.#jobs.values()) if (!job.isTerminal) job.updateMetrics(tm.resourceId, task.executionId, task.metrics);
+          for (const job of this.#jobs.values()) if (!job.isTerminal) job.updateMetrics(tm.resourceId, task.executionId, task.metrics, task.channels);
         }
+        if (message.taskManager !== undefined) this.#taskManagerMetrics.set(tm.resourceId, message.taskManager);
         return;
       case 'TaskExecutionState': {
         const job = this.#jobs.get(message.jobId);
@@ -139,6 +142,7 @@ export class JobManager implements RpcServerHandler {
 
   #onTaskManagerLost(tm: RegisteredTaskManager, reason: string): void {
     this.slotPool.removeTaskManager(tm.resourceId);
+    this.#taskManagerMetrics.delete(tm.resourceId);
     for (const job of [...this.#jobs.values()]) {
       if (!job.isTerminal && job.taskManagers.includes(tm.resourceId)) job.notifyTaskManagerLost(tm.resourceId, reason);
     }
@@ -216,6 +220,11 @@ export class JobManager implements RpcServerHandler {
   /** Registered TaskManagers, in registration order. */
   taskManagers(): RegisteredTaskManager[] {
     return this.registry.list();
+  }
+
+  /** The latest metrics TaskManager `resourceId` reported about itself, or undefined before its first heartbeat. */
+  taskManagerMetrics(resourceId: string): Readonly<Record<string, number>> | undefined {
+    return this.#taskManagerMetrics.get(resourceId);
   }
 
   /** The clock the JobManager uses (epoch ms). */

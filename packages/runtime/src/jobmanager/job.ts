@@ -3,7 +3,7 @@
 import type { SerializedError } from '@sluice/network';
 import type { Logger } from 'pino';
 import type { JobGraphJson } from '../graph/format-plan.js';
-import type { ExecutionState, JobCodeDescriptor, JobManagerToTaskManager, TaskManagerToJobManager } from '../rpc/messages.js';
+import type { ExecutionState, InputChannelMetrics, JobCodeDescriptor, JobManagerToTaskManager, TaskManagerToJobManager } from '../rpc/messages.js';
 import type { JobStatus } from '../rest/rest-types.js';
 import type { Deployment } from './deployment.js';
 
@@ -39,6 +39,10 @@ export interface SubtaskExecution {
   error: SerializedError | undefined;
   /** The latest metrics its TaskManager sent in a heartbeat. */
   metrics: Record<string, number>;
+  /** Its remote input channels in that heartbeat. */
+  channels: InputChannelMetrics[];
+  /** Epoch ms of that heartbeat, -1 before the first. */
+  metricsTime: number;
 }
 
 /** What a {@link Job} needs from the JobManager around it. */
@@ -122,6 +126,8 @@ export class Job {
         endTime: -1,
         error: undefined,
         metrics: {},
+        channels: [],
+        metricsTime: -1,
       });
     }
     this.timestamps.CREATED = context.now();
@@ -220,10 +226,13 @@ export class Job {
     this.#maybeComplete();
   }
 
-  /** Stores the latest metrics of a subtask from TaskManager `resourceId`'s heartbeat. */
-  updateMetrics(resourceId: string, executionId: string, metrics: Record<string, number>): void {
+  /** Stores the latest metrics (and remote channels) of a subtask from TaskManager `resourceId`'s heartbeat. */
+  updateMetrics(resourceId: string, executionId: string, metrics: Record<string, number>, channels: InputChannelMetrics[] = []): void {
     const subtask = this.#subtasks.get(executionId);
-    if (subtask !== undefined && subtask.resourceId === resourceId) subtask.metrics = metrics;
+    if (subtask === undefined || subtask.resourceId !== resourceId) return;
+    subtask.metrics = metrics;
+    subtask.channels = channels;
+    subtask.metricsTime = this.#context.now();
   }
 
   /**

@@ -12,10 +12,12 @@ export interface RestRequest {
   readonly body: unknown;
 }
 
-/** A handler's answer: status and JSON body. */
+/** A handler's answer: status and JSON body, or a text/bytes body of `contentType` (Prometheus, the web UI). */
 export interface RestResponse {
   readonly status: number;
   readonly body: unknown;
+  /** Set for a body sent as is (a string or Buffer); absent: the body is JSON. */
+  readonly contentType?: string;
 }
 
 /** What every handler may use. */
@@ -24,7 +26,7 @@ export interface RestContext {
 }
 
 /** One route's handler; it throws a `RuntimeError` for every error answer (see {@link statusOf}). */
-export type RestHandler = (request: RestRequest, context: RestContext) => RestResponse;
+export type RestHandler = (request: RestRequest, context: RestContext) => RestResponse | Promise<RestResponse>;
 
 /** One route: method, path pattern with `:name` segments, handler. */
 export interface RestRoute {

@@ -9,6 +9,9 @@ import type { JobManager } from '../jobmanager/job-manager.js';
 import { digest, hostForUrl, RPC_TOKEN_HEADER } from '../rpc/rpc-server.js';
 import { clusterRoutes } from './handlers/cluster.js';
 import { jobRoutes } from './handlers/jobs.js';
+import { metricRoutes } from './handlers/metrics.js';
+import { vertexRoutes } from './handlers/vertices.js';
+import { webUiRoutes } from './handlers/web-ui.js';
 import { statusOf, type RestContext, type RestRequest, type RestResponse, type RestRoute } from './rest-handler.js';
 import type { RestError } from './rest-types.js';
 
@@ -33,7 +36,7 @@ export interface RestServerOptions {
 }
 
 /** Every route, literal paths before parameterised ones of the same shape (`/jobs/overview` before `/jobs/:jobid`). */
-const ROUTES: readonly RestRoute[] = [...clusterRoutes, ...jobRoutes];
+const ROUTES: readonly RestRoute[] = [...clusterRoutes, ...jobRoutes, ...vertexRoutes, ...metricRoutes, ...webUiRoutes];
 
 /**
  * The REST server (Flink's WebMonitorEndpoint, JSON only for now).
@@ -93,7 +96,7 @@ export class RestServer {
       if (route.method !== 'GET') this.#checkToken(req);
       const body = route.method === 'GET' ? undefined : await this.#readJson(req);
       const request: RestRequest = { params, query: url.searchParams, body };
-      this.#send(res, route.handler(request, this.#context));
+      this.#send(res, await route.handler(request, this.#context));
     } catch (error) {
       const status = statusOf(error);
       if (status === 500) this.#options.logger.error({ err: error, method: req.method, url: req.url }, 'REST handler failed');
@@ -156,13 +159,14 @@ export class RestServer {
 
   #send(res: ServerResponse, response: RestResponse): void {
     if (res.headersSent) return;
-    const text = JSON.stringify(response.body);
+    const isRaw = response.contentType !== undefined;
+    const payload = isRaw ? (response.body as string | Buffer) : JSON.stringify(response.body);
     res.writeHead(response.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
+      'content-type': response.contentType ?? 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(payload),
       'cache-control': 'no-store',
     });
-    res.end(text);
+    res.end(payload);
   }
 }
 

@@ -84,3 +84,79 @@ export interface RestError {
   errors: string[];
   code?: string;
 }
+
+// ─── Monitoring: metrics and backpressure ───────────────────────────────────────────────────────────────
+
+/** Flink's backpressure levels: ok ≤ 0.10 < low ≤ 0.50 < high (of the backpressured share of time). */
+export type BackPressureLevel = 'ok' | 'low' | 'high';
+
+/**
+ * `GET /jobs/:jobid/vertices/:vertexid/backpressure` (Flink's JobVertexBackPressureInfo). `status` is
+ * `deprecated`, with nothing else, while no subtask has reported time metrics yet.
+ */
+export interface JobVertexBackPressureInfo {
+  'status': 'ok' | 'deprecated';
+  /** The level of the highest subtask ratio. */
+  'backpressureLevel'?: BackPressureLevel;
+  /** Epoch ms of the newest metrics the answer is made of. */
+  'end-timestamp'?: number;
+  'subtasks'?: Array<{
+    'subtask': number;
+    'attempt-number': number;
+    'backpressureLevel': BackPressureLevel;
+    /** backPressuredTimeMsPerSecond / 1000. */
+    'ratio': number;
+    'idleRatio': number;
+    'busyRatio': number;
+  }>;
+}
+
+/** One entry of a metric listing or query (Flink's `[{ id, value }]`; the value as text, as Flink sends it). */
+export interface MetricValue {
+  id: string;
+  /** Absent in a listing (no `get` parameter). */
+  value?: string;
+}
+
+/** One entry of `GET /jobs/:jobid/vertices/:vertexid/subtasks/metrics?get=…` (Flink's AggregatedMetric). */
+export interface AggregatedMetric {
+  id: string;
+  min?: number;
+  max?: number;
+  avg?: number;
+  sum?: number;
+}
+
+/** Flink's IOMetricsInfo of one subtask or vertex (`metrics` in job and vertex details). */
+export interface IoMetricsInfo {
+  'read-bytes': number;
+  'read-bytes-complete': boolean;
+  'write-bytes': number;
+  'write-bytes-complete': boolean;
+  'read-records': number;
+  'read-records-complete': boolean;
+  'write-records': number;
+  'write-records-complete': boolean;
+  'accumulated-backpressured-time': number;
+  'accumulated-idle-time': number;
+  'accumulated-busy-time': number;
+}
+
+/** `GET /jobs/:jobid/vertices/:vertexid` (Flink's JobVertexDetailsInfo, subset). */
+export interface JobVertexDetails {
+  id: string;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+  now: number;
+  subtasks: Array<{
+    'subtask': number;
+    'status': ExecutionState | 'CREATED';
+    'attempt': number;
+    'taskmanager-id': string;
+    'start-time': number;
+    'end-time': number;
+    'duration': number;
+    'metrics': IoMetricsInfo;
+  }>;
+}

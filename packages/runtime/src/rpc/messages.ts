@@ -68,9 +68,40 @@ export interface JobCodeDescriptor {
 
 // ─── TaskManager → JobManager ────────────────────────────────────────────────────────────────────────────
 
+/** One remote input channel of a subtask as its TaskManager sees it, for monitoring. */
+export interface InputChannelMetrics {
+  /** Input gate index and channel index within it (local channels count too). */
+  gate: number;
+  channel: number;
+  /** Free buffers reserved for arriving data: credit the sender holds plus credit not yet announced. */
+  credit: number;
+  unannouncedCredit: number;
+  /** Buffers the sender said it has queued, with its last buffer. */
+  backlog: number;
+  /** Buffers received and not yet recycled by the consuming subtask. */
+  queuedBuffers: number;
+  numBuffersIn: number;
+  numBytesIn: number;
+}
+
+/** One subtask's metrics in a heartbeat, named as in `metrics/metric-names.ts` (finite numbers only). */
+export interface TaskMetricsReport {
+  executionId: string;
+  metrics: Record<string, number>;
+  /** Its remote input channels; absent when it has none. */
+  channels?: InputChannelMetrics[];
+}
+
 export type TaskManagerToJobManager =
   | { type: 'RegisterTaskManager'; resourceId: string; host: string; dataUrl: string; numSlots: number; pid: number; token?: string }
-  | { type: 'Heartbeat'; resourceId: string; /** Per running subtask, for monitoring (issue 6 fills this). */ tasks?: Array<{ executionId: string; metrics: Record<string, number> }> }
+  | {
+      type: 'Heartbeat';
+      resourceId: string;
+      /** Per subtask of the TaskManager, for monitoring. */
+      tasks?: TaskMetricsReport[];
+      /** The TaskManager's own metrics (network segments, memory). */
+      taskManager?: Record<string, number>;
+    }
   | { type: 'TaskExecutionState'; jobId: string; executionId: string; attemptNumber: number; state: ExecutionState; error?: SerializedError };
 
 // ─── JobManager → TaskManager ────────────────────────────────────────────────────────────────────────────

@@ -237,8 +237,12 @@ export function parseTaskManagerMessage(text: string): TaskManagerToJobManager {
           for (const metric of Object.values(task.metrics)) {
             if (typeof metric !== 'number' && metric !== null) throw protocolError('Heartbeat metrics must be numbers');
           }
+          if (task.channels !== undefined && (!Array.isArray(task.channels) || !task.channels.every(isNumberRecord))) {
+            throw protocolError('Heartbeat.tasks[].channels must be an array of { [name]: number }');
+          }
         }
       }
+      if (value.taskManager !== undefined && !isNumberRecord(value.taskManager)) throw protocolError('Heartbeat.taskManager must be { [name]: number }');
       break;
     case 'TaskExecutionState':
       check.id('jobId');
@@ -304,6 +308,11 @@ function protocolError(message: string): RuntimeError {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An object whose every value is a number (heartbeat metrics). */
+function isNumberRecord(value: unknown): value is Record<string, number> {
+  return isRecord(value) && Object.values(value).every((entry) => typeof entry === 'number');
 }
 
 function rawToString(data: RawData): string {

@@ -109,9 +109,9 @@ export class StreamTask {
       if (status.kind === 'wait') {
         // Throttled: the time until the next record is due is neither busy nor backpressured.
         this.flusher.flushNow(now);
-        const start = performance.now();
+        this.metrics.startTimer('idleTimeMs');
         await new Promise((resolve) => setTimeout(resolve, Math.max(1, status.delayMs)));
-        this.metrics.values[IO_METRIC.idleTimeMs] += performance.now() - start;
+        this.metrics.stopTimer('idleTimeMs');
         lastYield = performance.now();
       } else if (now - lastYield > YIELD_EVERY_MS) {
         await yieldToEventLoop();

@@ -9,16 +9,17 @@ import type { Logger } from 'pino';
 import { removeJobBundle, writeJobBundle } from '../client/job-bundle.js';
 import { RuntimeError } from '../errors.js';
 import { networkOptionsFrom, type SluiceConfig } from '../options.js';
-import type { ExecutionState, JobCodeDescriptor, JobManagerToTaskManager, TaskDeploymentDescriptor, TaskManagerToJobManager } from '../rpc/messages.js';
+import type { ExecutionState, JobCodeDescriptor, JobManagerToTaskManager, TaskDeploymentDescriptor, TaskManagerToJobManager, TaskMetricsReport } from '../rpc/messages.js';
 import type { SubtaskWorkerData } from '../task/subtask-messages.js';
 import { SubtaskLauncher } from './subtask-launcher.js';
+import { sampleTaskManagerMetrics, TaskMetricsSampler } from './task-metrics-sampler.js';
 
 /** What the TaskManager keeps per job. */
 interface JobOnTaskManager {
   code: JobCodeDescriptor;
   moduleUrl: string;
   partitions: Array<{ partitionId: string; descriptor: ResultPartitionDescriptor }>;
-  tasks: Map<string, { launcher: SubtaskLauncher; gates: BuiltInputGate[]; signal: number | null; metrics: TaskIoMetrics }>;
+  tasks: Map<string, { launcher: SubtaskLauncher; gates: BuiltInputGate[]; signal: number | null; metrics: TaskIoMetrics; sampler: TaskMetricsSampler }>;
   throttles: Record<string, number>;
 }
 
@@ -88,13 +89,13 @@ export class TaskManager {
     };
   }
 
-  /** A heartbeat with each running subtask's counters. */
+  /** A heartbeat with each subtask's metrics (a sample of each: see TaskMetricsSampler) and the TaskManager's own. */
   heartbeat(): TaskManagerToJobManager {
-    const tasks: Array<{ executionId: string; metrics: Record<string, number> }> = [];
+    const tasks: TaskMetricsReport[] = [];
     for (const job of this.jobs.values()) {
-      for (const [executionId, task] of job.tasks) tasks.push({ executionId, metrics: task.metrics.snapshot() });
+      for (const [executionId, task] of job.tasks) tasks.push(task.sampler.sample(executionId));
     }
-    return { type: 'Heartbeat', resourceId: this.resourceId, tasks };
+    return { type: 'Heartbeat', resourceId: this.resourceId, tasks, taskManager: sampleTaskManagerMetrics(this.env) };
   }
 
   /** Handles one message of the JobManager. */
@@ -183,9 +184,10 @@ export class TaskManager {
       const launcher = new SubtaskLauncher(tdd.executionId, data, (state, error) => {
         if (error !== undefined) this.logger.warn({ task: tdd.taskName, error: error.message }, 'subtask failed');
         report(state, error);
+        job.tasks.get(tdd.executionId)?.sampler.notifyState(state);
         if (state === 'FINISHED' || state === 'FAILED' || state === 'CANCELED') this.releaseTaskGates(job, tdd.executionId);
       });
-      job.tasks.set(tdd.executionId, { launcher, gates, signal, metrics });
+      job.tasks.set(tdd.executionId, { launcher, gates, signal, metrics, sampler: new TaskMetricsSampler(this.env, metrics, partitions, gates) });
     } catch (error) {
       for (const gate of gates) this.service.releaseInputGate(gate);
       if (signal !== null) this.env.freeSignal(signal);

@@ -6,6 +6,7 @@ import type { ExecutionState } from '../../rpc/messages.js';
 import { jobIdParam, type RestRoute } from '../rest-handler.js';
 import type { JobDetails, JobIdWithStatus, JobStatus, JobSubmitResponse } from '../rest-types.js';
 import { validateSubmitRequest } from '../validate-submit-request.js';
+import { ioMetricsInfoOf } from './vertices.js';
 
 /** One entry of `GET /jobs/overview` (Flink's JobDetails overview; task counts by lower-case state). */
 export interface JobOverview {
@@ -122,10 +123,12 @@ function aggregateState(subtasks: readonly SubtaskExecution[]): ExecutionState |
 
 /**
  * A vertex's metrics from its subtasks' latest heartbeat values: counts and rates (`num…`) add up, anything else
- * (times per second, usages, ratios) takes the maximum, as backpressure is judged by the worst subtask.
+ * (times per second, usages, ratios) takes the maximum, as backpressure is judged by the worst subtask. Flink's
+ * IOMetricsInfo numbers (`read-records`, `write-bytes`, …) come along.
  */
 function aggregateMetrics(subtasks: readonly SubtaskExecution[]): Record<string, number> {
   const metrics: Record<string, number> = {};
+  for (const [name, value] of Object.entries(ioMetricsInfoOf(subtasks))) if (typeof value === 'number') metrics[name] = value;
   for (const subtask of subtasks) {
     for (const [name, value] of Object.entries(subtask.metrics)) {
       if (typeof value !== 'number') continue;
