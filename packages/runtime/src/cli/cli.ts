@@ -77,9 +77,13 @@ export interface PlanOptions extends CommonOptions {
   isJson: boolean;
 }
 
-/** `sluice top` (reserved): a live view of a running cluster. */
+/** `sluice top [JOB]`: a job's vertices, busy / backpressured / records per second, refreshed every second. */
 export interface TopOptions extends CommonOptions {
   jobManagerUrl: URL | undefined;
+  /** The job to watch; undefined: the only running job. */
+  jobId?: string;
+  /** `--once`: print one table and return. */
+  isOnce?: boolean;
 }
 
 /**
@@ -333,7 +337,16 @@ function addClientCommands(program: Command, context: Context): void {
       await invoke(context, 'plan', { ...common(context, command), jobFile: checkJobFile(job), jobArgs: args, isJson: flags.json === true });
     });
   addClientCommand(program, context, 'list', 'list the jobs of the cluster');
-  addClientCommand(program, context, 'top', '(reserved) a live view of a running cluster');
+  addCommonOptions(program.command('top'))
+    .description("a job's vertices: busy, backpressured, records/s, refreshed every second (Ctrl-C stops)")
+    .addOption(jobManagerOption())
+    .option('--once', 'print one table and exit')
+    .argument('[jobId]', 'id of the job (default: the only running job)')
+    .action(async (jobId: string | undefined, flags: { jobmanager?: URL; once?: boolean }, command: Command) => {
+      const options = common(context, command);
+      checkReachable(flags.jobmanager, options.config);
+      await invoke(context, 'top', { ...options, jobManagerUrl: flags.jobmanager, jobId, isOnce: flags.once === true });
+    });
   addCommonOptions(program.command('cancel'))
     .description('cancel a running job')
     .addOption(jobManagerOption())

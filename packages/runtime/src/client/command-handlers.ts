@@ -10,6 +10,7 @@ import type {
   PlanOptions,
   RunOptions,
   TaskManagerOptions,
+  TopOptions,
 } from '../cli/cli.js';
 import { DEFAULT_HANDLERS } from '../cli/cli.js';
 import { RuntimeError } from '../errors.js';
@@ -21,13 +22,14 @@ import { RPC_PATH } from '../rpc/messages.js';
 import { bundleAndCaptureJob, contextConfigFrom } from './capture-job.js';
 import { createOutputForwarder, describeExit, startLocalCluster } from './local-cluster.js';
 import { RestClient, TERMINAL_JOB_STATES, type JobOverview } from './rest-client.js';
+import { runTop } from './top-view.js';
 
 /**
- * The handler table `sluice-main.ts` passes to `runCli`: every command of the CLI, `top` still reserved.
+ * The handler table `sluice-main.ts` passes to `runCli`: every command of the CLI.
  * Handlers write results to `io.stdout`, everything else to `io.stderr`, and stop when `signal` aborts.
  */
 export function createCommandHandlers(): CommandHandlers {
-  return { ...DEFAULT_HANDLERS, plan, run, list, cancel, jobmanager, taskmanager, clusterStart };
+  return { ...DEFAULT_HANDLERS, plan, run, list, cancel, top, jobmanager, taskmanager, clusterStart };
 }
 
 // ─────────────────────────────────────────── client ───────────────────────────────────────────
@@ -135,6 +137,11 @@ async function cancel(options: CancelOptions): Promise<void> {
     return;
   }
   options.io.stdout(state === 'CANCELED' ? `Cancelled job ${options.jobId}.\n` : `Job ${options.jobId} ended as ${state} before it could be cancelled.\n`);
+}
+
+/** `sluice top [JOB] [--once]`: the job's vertices, busy / backpressured / records per second, every second (see top-view.ts). */
+async function top(options: TopOptions): Promise<void> {
+  await runTop({ client: restClientFor(options), jobId: options.jobId, isOnce: options.isOnce === true, io: options.io, signal: options.signal });
 }
 
 /** The REST client of a client command: `--jobmanager URL` (ws:// becomes http://), else `rest.address:rest.port`. */

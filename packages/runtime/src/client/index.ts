@@ -3,4 +3,5 @@ export { startLocalCluster, pickFreePort, type LocalCluster, type LocalClusterOp
 export { RestClient, TERMINAL_JOB_STATES, type RestClientOptions } from './rest-client.js';
 export { bundleAndCaptureJob, captureJob, contextConfigFrom, type BundledJob, type CaptureJobOptions } from './capture-job.js';
 export { bundleJob } from './job-bundle.js';
-export type { JobDetails, JobStatus, ClusterOverview, TaskManagerInfo } from '../rest/rest-types.js';
+export { findBottleneck, formatTopTable, readJobSnapshot, type JobSnapshot } from './top-view.js';
+export type { JobDetails, JobStatus, ClusterOverview, TaskManagerInfo, JobVertexBackPressureInfo, BackPressureLevel } from '../rest/rest-types.js';

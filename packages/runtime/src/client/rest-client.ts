@@ -9,6 +9,7 @@ import type {
   JobStatus,
   JobSubmitRequest,
   JobSubmitResponse,
+  JobVertexBackPressureInfo,
   RestError,
   TaskManagerInfo,
 } from '../rest/rest-types.js';
@@ -94,6 +95,11 @@ export class RestClient {
   /** `GET /jobs/:id/plan`: the job graph the job was submitted with. */
   async plan(jobId: string): Promise<JobGraphJson> {
     return (await this.#request<{ plan: JobGraphJson }>('GET', `/jobs/${encodeURIComponent(jobId)}/plan`)).plan;
+  }
+
+  /** `GET /jobs/:id/vertices/:vertexId/backpressure`: the vertex's backpressure level and each subtask's time ratios. */
+  vertexBackPressure(jobId: string, vertexId: string): Promise<JobVertexBackPressureInfo> {
+    return this.#request('GET', `/jobs/${encodeURIComponent(jobId)}/vertices/${encodeURIComponent(vertexId)}/backpressure`);
   }
 
   /**
