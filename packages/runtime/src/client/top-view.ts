@@ -74,10 +74,11 @@ export function formatTopTable(snapshot: JobSnapshot, now: number): string {
     const m = vertex.metrics;
     const level = backpressure[i]?.backpressureLevel;
     const hasInputs = edgesOf(details).some((edge) => edge.targetVertexId === vertex.id);
+    const hasOutputs = edgesOf(details).some((edge) => edge.sourceVertexId === vertex.id);
     return [
       vertex.name, String(vertex.parallelism), percent(m.busyTimeMsPerSecond), percent(m.backPressuredTimeMsPerSecond), percent(m.idleTimeMsPerSecond),
-      level === undefined ? '-' : level.toUpperCase(), hasInputs ? perSecond(m.numRecordsInPerSecond) : '-', perSecond(m.numRecordsOutPerSecond),
-      share(m.outPoolUsage), hasInputs ? share(m.inPoolUsage) : '-',
+      level === undefined ? '-' : level.toUpperCase(), hasInputs ? perSecond(m.numRecordsInPerSecond) : '-', hasOutputs ? perSecond(m.numRecordsOutPerSecond) : '-',
+      hasOutputs ? share(m.outPoolUsage) : '-', hasInputs ? share(m.inPoolUsage) : '-',
     ];
   });
   const widths = header.map((title, c) => Math.max(title.length, ...rows.map((row) => row[c].length)));
@@ -93,6 +94,7 @@ export function formatTopTable(snapshot: JobSnapshot, now: number): string {
     '',
     line(header),
     ...rows.map(line),
+    '',
     "(busy, backpressured, idle: the highest over the vertex's subtasks, as the web UI colours vertices; rates summed)",
     details.state === 'RUNNING' ? verdict : `The job is ${details.state}; figures are its last ones.`,
     '',

@@ -192,7 +192,7 @@ function buildJobView(jobId, job, title) {
         el('span', { class: 'muted mono' }, jobId),
         el('span', { class: 'muted' }, `running for ${formatDuration(details.duration)}`)));
       updateGraph(details.vertices);
-      renderBackpressureTable(table, details.vertices, backpressure);
+      renderBackpressureTable(table, details.vertices, backpressure, new Set(plan.vertices.filter((vertex) => vertex.inputs.length > 0).map((vertex) => vertex.id)));
       if (details.state !== 'RUNNING') return;
       const byId = new Map(details.vertices.map((vertex) => [vertex.id, vertex.metrics ?? {}]));
       const metricsOf = plan.vertices.map((vertex) => byId.get(vertex.id) ?? {});
@@ -207,8 +207,8 @@ function buildJobView(jobId, job, title) {
   };
 }
 
-/** One row per vertex (level of its worst subtask, ratios, rates, pools), then one per subtask. */
-function renderBackpressureTable(table, vertices, backpressure) {
+/** One row per vertex (level of its worst subtask, ratios, rates, pools), then one per subtask; `withInputs`: ids of non-sources. */
+function renderBackpressureTable(table, vertices, backpressure, withInputs) {
   const head = el('thead', {}, el('tr', {},
     el('th', {}, 'Vertex / subtask'), el('th', {}, 'Level'), el('th', { class: 'num' }, 'Backpressured'), el('th', { class: 'num' }, 'Idle'),
     el('th', { class: 'num' }, 'Busy'), el('th', { class: 'num' }, 'Records/s in'), el('th', { class: 'num' }, 'Records/s out'),
@@ -222,8 +222,8 @@ function renderBackpressureTable(table, vertices, backpressure) {
     body.append(el('tr', { class: 'vertex-row', 'data-vertex-id': vertex.id, 'data-level': info.backpressureLevel ?? '' },
       el('td', {}, vertex.name), el('td', {}, levelBadge(info.backpressureLevel)),
       el('td', { class: 'num' }, pct(worst?.ratio)), el('td', { class: 'num' }, pct(m.idleTimeMsPerSecond / 1000)), el('td', { class: 'num' }, pct(m.busyTimeMsPerSecond / 1000)),
-      el('td', { class: 'num' }, rate(m.numRecordsInPerSecond)), el('td', { class: 'num' }, rate(m.numRecordsOutPerSecond)),
-      el('td', { class: 'num' }, pct(m.outPoolUsage)), el('td', { class: 'num' }, pct(m.inPoolUsage))));
+      el('td', { class: 'num' }, withInputs.has(vertex.id) ? rate(m.numRecordsInPerSecond) : '–'), el('td', { class: 'num' }, rate(m.numRecordsOutPerSecond)),
+      el('td', { class: 'num' }, pct(m.outPoolUsage)), el('td', { class: 'num' }, withInputs.has(vertex.id) ? pct(m.inPoolUsage) : '–')));
     for (const subtask of subtasks) {
       body.append(el('tr', { 'data-subtask': `${vertex.id}/${subtask.subtask}` },
         el('td', { class: 'muted' }, `  subtask ${subtask.subtask}`), el('td', {}, levelBadge(subtask.backpressureLevel)),
