@@ -83,8 +83,3 @@ export const METRIC_HELP: Readonly<Record<TaskMetricName | TaskManagerMetricName
   'Status.Node.Memory.Heap.Used': 'V8 heap bytes in use in the TaskManager process (main thread).',
   'Status.Node.Memory.RSS': 'Resident set size of the TaskManager process, bytes.',
 };
-
-/** How a vertex combines its subtasks' values of a metric: counts and rates add up, the rest takes the worst subtask. */
-export function vertexAggregationOf(name: string): 'sum' | 'max' {
-  return name.startsWith('num') ? 'sum' : 'max';
-}

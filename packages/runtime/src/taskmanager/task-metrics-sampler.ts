@@ -16,8 +16,9 @@ import type { ExecutionState, InputChannelMetrics, TaskMetricsReport } from '../
  *
  * Rates and gauges are reported only while the subtask is RUNNING (from {@link notifyState}): its start-up
  * (thread, module import, operator `open`) is neither idle nor backpressured and would read as busy. Before and
- * after, a sample is its counters alone, so the JobManager does not judge a subtask that is not running. The
- * gates array is the TaskManager's own and empties when the subtask's gates are released.
+ * after, a sample is its counters alone (accumulated idle and backpressured time included), so the JobManager
+ * does not judge a subtask that is not running. The gates array is the TaskManager's own and empties when the
+ * subtask's gates are released.
  *
  * Owned by: the TaskManager main thread.
  */
@@ -53,15 +54,15 @@ export class TaskMetricsSampler {
     const values = this.#io.read(now);
     const metrics: Partial<Record<TaskMetricName, number>> = {};
     for (const name of TASK_COUNTERS) metrics[name] = values[name];
+    const backPressured = values.softBackPressuredTimeMs + values.hardBackPressuredTimeMs;
+    metrics.accumulatedIdleTime = values.idleTimeMs;
+    metrics.accumulatedBackpressuredTime = backPressured;
     if (!this.#isRunning) return { executionId, metrics: metrics as Record<string, number> };
 
     this.#window.add(now, values);
     const rates = this.#window.rates();
     if (rates !== null) Object.assign(metrics, rates);
-    const backPressured = values.softBackPressuredTimeMs + values.hardBackPressuredTimeMs;
     const lifetime = Math.max(0, now - values.startTimeMs);
-    metrics.accumulatedIdleTime = values.idleTimeMs;
-    metrics.accumulatedBackpressuredTime = backPressured;
     metrics.accumulatedBusyTime = Math.max(0, lifetime - values.idleTimeMs - backPressured);
     this.#sampleOutputPools(metrics);
     const channels = this.#sampleInputBuffers(metrics);

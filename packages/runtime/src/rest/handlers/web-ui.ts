@@ -29,7 +29,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 /** A file name the dashboard may serve from its folder: no path separators, no dot files. */
 const WEB_UI_FILE = /^[a-z0-9][a-z0-9-]*\.(html|js|css|svg)$/;
 
-/** Files read once and kept: they are small and do not change while the JobManager runs. */
+/** Files read once and kept (JobManager process, main thread): they are small and do not change while it runs. */
 const cache = new Map<string, Buffer>();
 
 /** Routes of the dashboard's files. */
