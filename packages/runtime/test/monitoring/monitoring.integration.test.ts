@@ -17,7 +17,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`monitoring.integration.test: skipping the dashboard test: ${CHROMIUM} is absent (apt-get install chromium)`);
 /** Where the browser test leaves its screenshot (`out/` is git-ignored). */
-export const SCREENSHOT = join(REPO_ROOT, 'out', 'dashboard-backpressure.png');
+const SCREENSHOT = join(REPO_ROOT, 'out', 'dashboard-backpressure.png');
 
 /** Every per-subtask metric of the issue, by its Prometheus name. */
 const SUBTASK_SERIES = [
@@ -60,7 +60,10 @@ describe('backpressure-demo (-p 2) on 2 TaskManager processes, monitored', () =>
     for (const info of levels.values()) {
       expect(info.status).toBe('ok');
       for (const subtask of info.subtasks!) {
-        for (const ratio of [subtask.ratio, subtask.idleRatio, subtask.busyRatio]) expect(ratio).toBeGreaterThanOrEqual(0), expect(ratio).toBeLessThanOrEqual(1);
+        for (const ratio of [subtask.ratio, subtask.idleRatio, subtask.busyRatio]) {
+          expect(ratio).toBeGreaterThanOrEqual(0);
+          expect(ratio).toBeLessThanOrEqual(1);
+        }
       }
     }
     const maxBusy = (name: string) => byName(name).metrics.busyTimeMsPerSecond;

@@ -149,7 +149,13 @@ function createJobPage(jobId) {
 
   return {
     async refresh() {
-      const job = await getJson(`/jobs/${jobId}`);
+      let job;
+      try {
+        job = await getJson(`/jobs/${jobId}`);
+      } catch (error) {
+        if (view === null) title.replaceChildren(el('p', {}, `Job ${jobId}: ${error.message}. `, el('a', { href: '#/' }, 'Back to the overview')));
+        throw error;
+      }
       const backpressure = await Promise.all(job.vertices.map((vertex) => getJson(`/jobs/${jobId}/vertices/${vertex.id}/backpressure`).catch(() => ({ status: 'deprecated' }))));
       view ??= buildJobView(jobId, job, title);
       view.update(job, backpressure);
@@ -180,6 +186,7 @@ function buildJobView(jobId, job, title) {
   const updateGraph = drawJobGraph(graphBox, plan);
   const names = plan.vertices.map((vertex) => vertex.name);
   const hasInputs = plan.vertices.map((vertex) => vertex.inputs.length > 0);
+  const hasOutputs = plan.vertices.map((vertex) => vertex.outputs.length > 0);
   const recordsChart = new LiveChart(charts[0], 'Records/s per vertex (in; sources: out)', names);
   const outPoolChart = new LiveChart(charts[1], 'Output pool usage (outPoolUsage, max over subtasks)', names, { unit: '%', max: 100 });
   const inPoolChart = new LiveChart(charts[2], 'Input pool usage (inPoolUsage, remote channels)', names, { unit: '%', max: 100 });
@@ -192,13 +199,13 @@ function buildJobView(jobId, job, title) {
         el('span', { class: 'muted mono' }, jobId),
         el('span', { class: 'muted' }, `running for ${formatDuration(details.duration)}`)));
       updateGraph(details.vertices);
-      renderBackpressureTable(table, details.vertices, backpressure, new Set(plan.vertices.filter((vertex) => vertex.inputs.length > 0).map((vertex) => vertex.id)));
+      renderBackpressureTable(table, details.vertices, backpressure, plan);
       if (details.state !== 'RUNNING') return;
       const byId = new Map(details.vertices.map((vertex) => [vertex.id, vertex.metrics ?? {}]));
       const metricsOf = plan.vertices.map((vertex) => byId.get(vertex.id) ?? {});
       const now = Date.now() / 1000;
       recordsChart.push(now, metricsOf.map((m, i) => (hasInputs[i] ? m.numRecordsInPerSecond : m.numRecordsOutPerSecond)));
-      outPoolChart.push(now, metricsOf.map((m) => m.outPoolUsage * 100));
+      outPoolChart.push(now, metricsOf.map((m, i) => (hasOutputs[i] ? m.outPoolUsage * 100 : undefined)));
       inPoolChart.push(now, metricsOf.map((m, i) => (hasInputs[i] ? m.inPoolUsage * 100 : undefined)));
     },
     destroy() {
@@ -207,8 +214,10 @@ function buildJobView(jobId, job, title) {
   };
 }
 
-/** One row per vertex (level of its worst subtask, ratios, rates, pools), then one per subtask; `withInputs`: ids of non-sources. */
-function renderBackpressureTable(table, vertices, backpressure, withInputs) {
+/** One row per vertex (level of its worst subtask, ratios, rates, pools), then one per subtask ('–': no such side). */
+function renderBackpressureTable(table, vertices, backpressure, plan) {
+  const withInputs = new Set(plan.vertices.filter((vertex) => vertex.inputs.length > 0).map((vertex) => vertex.id));
+  const withOutputs = new Set(plan.vertices.filter((vertex) => vertex.outputs.length > 0).map((vertex) => vertex.id));
   const head = el('thead', {}, el('tr', {},
     el('th', {}, 'Vertex / subtask'), el('th', {}, 'Level'), el('th', { class: 'num' }, 'Backpressured'), el('th', { class: 'num' }, 'Idle'),
     el('th', { class: 'num' }, 'Busy'), el('th', { class: 'num' }, 'Records/s in'), el('th', { class: 'num' }, 'Records/s out'),
@@ -222,8 +231,10 @@ function renderBackpressureTable(table, vertices, backpressure, withInputs) {
     body.append(el('tr', { class: 'vertex-row', 'data-vertex-id': vertex.id, 'data-level': info.backpressureLevel ?? '' },
       el('td', {}, vertex.name), el('td', {}, levelBadge(info.backpressureLevel)),
       el('td', { class: 'num' }, pct(worst?.ratio)), el('td', { class: 'num' }, pct(m.idleTimeMsPerSecond / 1000)), el('td', { class: 'num' }, pct(m.busyTimeMsPerSecond / 1000)),
-      el('td', { class: 'num' }, withInputs.has(vertex.id) ? rate(m.numRecordsInPerSecond) : '–'), el('td', { class: 'num' }, rate(m.numRecordsOutPerSecond)),
-      el('td', { class: 'num' }, pct(m.outPoolUsage)), el('td', { class: 'num' }, withInputs.has(vertex.id) ? pct(m.inPoolUsage) : '–')));
+      el('td', { class: 'num' }, withInputs.has(vertex.id) ? rate(m.numRecordsInPerSecond) : '–'),
+      el('td', { class: 'num' }, withOutputs.has(vertex.id) ? rate(m.numRecordsOutPerSecond) : '–'),
+      el('td', { class: 'num' }, withOutputs.has(vertex.id) ? pct(m.outPoolUsage) : '–'),
+      el('td', { class: 'num' }, withInputs.has(vertex.id) ? pct(m.inPoolUsage) : '–')));
     for (const subtask of subtasks) {
       body.append(el('tr', { 'data-subtask': `${vertex.id}/${subtask.subtask}` },
         el('td', { class: 'muted' }, `  subtask ${subtask.subtask}`), el('td', {}, levelBadge(subtask.backpressureLevel)),

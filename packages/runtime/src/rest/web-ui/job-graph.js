@@ -6,7 +6,7 @@ export const VERTEX_COLORS = {
   border: { idle: '#1890ff', busy: '#ee2222', backPressured: '#000000' },
 };
 
-const NODE_WIDTH = 230;
+const NODE_WIDTH = 240;
 const NODE_HEIGHT = 92;
 const COLUMN_GAP = 90;
 const ROW_GAP = 28;
@@ -118,7 +118,7 @@ export function drawJobGraph(container, plan) {
     const group = svg('g', { class: 'vertex', 'data-vertex-id': vertex.id, 'data-name': vertex.name, transform: `translate(${x} ${y})` });
     const box = svg('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 6, ry: 6, fill: VERTEX_COLORS.background.idle, stroke: VERTEX_COLORS.border.idle, 'stroke-width': 2 });
     const title = svg('title', {}, vertex.name);
-    const name = svg('text', { class: 'vertex-label vertex-name', x: 10, y: 22 }, shorten(vertex.name, 30));
+    const name = svg('text', { class: 'vertex-label vertex-name', x: 10, y: 22 }, shorten(vertex.name, 28));
     const parallelism = svg('text', { class: 'vertex-label', x: 10, y: 42 }, `Parallelism: ${vertex.parallelism}`);
     const backPressured = svg('text', { class: 'vertex-label', x: 10, y: 62 }, 'Backpressured (max): N/A');
     const busy = svg('text', { class: 'vertex-label', x: 10, y: 80 }, 'Busy (max): N/A');
