@@ -1,0 +1,155 @@
+// Turns the heartbeat-dated cumulative counters of producer and consumer into rates, phase levels and reaction times.
+import type { CounterPoint } from './metrics-sampler.js';
+
+/** A stretch of the run with a name, e.g. a phase or its steady part. */
+export interface Interval {
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/** Rates of both vertices over one sample interval (the CSV's rows, the chart's lines). */
+export interface RateSample {
+  /** Start of the interval, epoch ms. */
+  readonly atMs: number;
+  readonly durationMs: number;
+  readonly producerPerSec: number;
+  readonly consumerPerSec: number;
+  /** Producer's soft + hard backpressured time per second of the interval (Flink's backPressuredTimeMsPerSecond). */
+  readonly producerBackPressuredMsPerSec: number;
+  /**
+   * Buffers the producer finished and the consumer has not finished reading, at the end of the interval. The
+   * buffer being filled is not counted, and the consumer counts a buffer once it read its last slice, so this
+   * may be one less (or, read ahead of its finish, one more) than the buffers held at that moment.
+   */
+  readonly inFlightBuffers: number;
+}
+
+/**
+ * The value of cumulative counter `key` at `atMs`, interpolated linearly between the two heartbeats around it
+ * (clamped to the first and last). Counters are cumulative, so differences of this are exact over any interval
+ * whose ends fall on heartbeats, and spread evenly in between.
+ */
+export function valueAt(points: readonly CounterPoint[], key: string, atMs: number): number {
+  if (points.length === 0) return 0;
+  if (atMs <= points[0].atMs) return points[0].metrics[key] ?? 0;
+  let lo = 0;
+  let hi = points.length - 1;
+  if (atMs >= points[hi].atMs) return points[hi].metrics[key] ?? 0;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid].atMs <= atMs) lo = mid;
+    else hi = mid;
+  }
+  const [a, b] = [points[lo], points[hi]];
+  const [va, vb] = [a.metrics[key] ?? 0, b.metrics[key] ?? 0];
+  return va + ((vb - va) * (atMs - a.atMs)) / (b.atMs - a.atMs);
+}
+
+/** Sum of several cumulative counters at `atMs` (e.g. soft + hard backpressured time). */
+export function sumAt(points: readonly CounterPoint[], keys: readonly string[], atMs: number): number {
+  let sum = 0;
+  for (const key of keys) sum += valueAt(points, key, atMs);
+  return sum;
+}
+
+/** Average per-second rate of cumulative counter(s) `keys` over `interval`. */
+export function rateOver(points: readonly CounterPoint[], keys: string | readonly string[], interval: Interval): number {
+  const list = typeof keys === 'string' ? [keys] : keys;
+  const seconds = (interval.endMs - interval.startMs) / 1000;
+  return seconds <= 0 ? 0 : (sumAt(points, list, interval.endMs) - sumAt(points, list, interval.startMs)) / seconds;
+}
+
+/** The counters the samples are made of. */
+export interface SampleKeys {
+  readonly producerRecords: string;
+  readonly consumerRecords: string;
+  readonly producerBackPressure: readonly string[];
+  readonly producerBuffers: string;
+  readonly consumerBuffers: string;
+}
+
+/**
+ * Cuts `[startMs, endMs)` into intervals of `stepMs` and measures both rates, the producer's backpressured time
+ * and the buffers in flight over each. A last interval shorter than half a step is left out.
+ */
+export function sampleRates(
+  producer: readonly CounterPoint[],
+  consumer: readonly CounterPoint[],
+  keys: SampleKeys,
+  startMs: number,
+  endMs: number,
+  stepMs: number,
+): RateSample[] {
+  const samples: RateSample[] = [];
+  for (let at = startMs; endMs - at >= stepMs / 2; at += stepMs) {
+    const interval = { startMs: at, endMs: Math.min(endMs, at + stepMs) };
+    samples.push({
+      atMs: at,
+      durationMs: interval.endMs - interval.startMs,
+      producerPerSec: rateOver(producer, keys.producerRecords, interval),
+      consumerPerSec: rateOver(consumer, keys.consumerRecords, interval),
+      producerBackPressuredMsPerSec: rateOver(producer, keys.producerBackPressure, interval),
+      inFlightBuffers: valueAt(producer, keys.producerBuffers, interval.endMs) - valueAt(consumer, keys.consumerBuffers, interval.endMs),
+    });
+  }
+  return samples;
+}
+
+/** A reaction time and how it was bounded. */
+export interface Reaction {
+  /** Estimated ms from the change until the producer's rate is within 10 % of its new level; null: never in the phase. */
+  readonly estimateMs: number | null;
+  /** The same, read off whole heartbeat intervals: the end of the last interval not yet within 10 % (an upper bound). */
+  readonly upperBoundMs: number | null;
+}
+
+/** Tolerance of "at its new level": within 10 % of it. */
+export const REACTION_TOLERANCE = 0.1;
+
+/**
+ * How long after `changeMs` the rate of `key` reached `newLevel` (per second, within 10 %), from the
+ * heartbeat-dated points up to `untilMs`.
+ *
+ * The first heartbeat interval after the change that is within 10 % of the new level — and stays so in the
+ * next one — ends the transition. The interval before it (or, if the change's own interval is already
+ * within 10 %, that one) holds the moment of the switch: treating it as a step from `oldLevel` to
+ * `newLevel`, its average rate tells where in the interval the step happened. Without that interpolation the
+ * answer could only be read to the heartbeat interval (100 ms); both are returned.
+ */
+export function reactionTime(
+  points: readonly CounterPoint[],
+  key: string,
+  changeMs: number,
+  oldLevel: number,
+  newLevel: number,
+  untilMs: number,
+): Reaction {
+  const rate = (k: number): number => ((points[k].metrics[key] ?? 0) - (points[k - 1].metrics[key] ?? 0)) / ((points[k].atMs - points[k - 1].atMs) / 1000);
+  const isNear = (k: number): boolean => k < points.length && Math.abs(rate(k) - newLevel) <= REACTION_TOLERANCE * newLevel;
+  const first = points.findIndex((point, k) => k > 0 && point.atMs > changeMs);
+  if (first < 0) return { estimateMs: null, upperBoundMs: null };
+  for (let k = first; k < points.length && points[k].atMs <= untilMs; k++) {
+    if (!isNear(k) || (k + 1 < points.length && points[k + 1].atMs <= untilMs && !isNear(k + 1))) continue;
+    // Interval j holds the switch: the last one not yet near, or the change's own interval.
+    const j = k > first ? k - 1 : k;
+    const [from, to] = [points[j - 1].atMs, points[j].atMs];
+    const before = j === first ? oldLevel : rate(j - 1);
+    const share = before === newLevel ? 0 : (rate(j) - newLevel) / (before - newLevel); // share of the interval still at `before`
+    const switchMs = Math.min(to, Math.max(from, changeMs, from + (to - from) * Math.min(1, Math.max(0, share))));
+    const upperBoundMs = (k > first ? points[k - 1].atMs : points[k].atMs) - changeMs;
+    return { estimateMs: Math.max(0, switchMs - changeMs), upperBoundMs: Math.max(0, upperBoundMs) };
+  }
+  return { estimateMs: null, upperBoundMs: null };
+}
+
+/** Mean and maximum of `values` (0 for none). */
+export function meanAndMax(values: readonly number[]): { mean: number; max: number } {
+  if (values.length === 0) return { mean: 0, max: 0 };
+  let sum = 0;
+  let max = -Infinity;
+  for (const value of values) {
+    sum += value;
+    if (value > max) max = value;
+  }
+  return { mean: sum / values.length, max };
+}

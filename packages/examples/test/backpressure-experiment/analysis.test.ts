@@ -1,0 +1,79 @@
+// Tests of the experiment's arithmetic on made-up heartbeats: interpolation, rates, samples and reaction times.
+import { describe, expect, it } from 'vitest';
+import { rateOver, reactionTime, sampleRates, valueAt } from '../../src/backpressure-experiment/analysis.js';
+import type { CounterPoint } from '../../src/backpressure-experiment/metrics-sampler.js';
+
+/** Heartbeats every `everyMs` from 0 to `untilMs` of a counter growing at `rateAt(t)` records per second. */
+function heartbeats(rateAt: (ms: number) => number, untilMs: number, everyMs = 100, key = 'n'): CounterPoint[] {
+  const points: CounterPoint[] = [];
+  let value = 0;
+  for (let t = 0, last = 0; t <= untilMs; t += everyMs) {
+    for (let ms = last; ms < t; ms++) value += rateAt(ms) / 1000; // integrate in 1 ms steps
+    last = t;
+    points.push({ atMs: t, metrics: { [key]: value, b: 2 * value } });
+  }
+  return points;
+}
+
+describe('valueAt', () => {
+  it('interpolates linearly between heartbeats and clamps outside them', () => {
+    const points: CounterPoint[] = [{ atMs: 100, metrics: { n: 10 } }, { atMs: 200, metrics: { n: 30 } }];
+    expect(valueAt(points, 'n', 150)).toBe(20);
+    expect(valueAt(points, 'n', 0)).toBe(10);
+    expect(valueAt(points, 'n', 500)).toBe(30);
+    expect(valueAt([], 'n', 5)).toBe(0);
+  });
+});
+
+describe('rateOver', () => {
+  it('measures a steady rate over any interval, summing several counters', () => {
+    const points = heartbeats(() => 1000, 2000, 97);
+    expect(rateOver(points, 'n', { startMs: 130, endMs: 1730 })).toBeCloseTo(1000, 6);
+    expect(rateOver(points, ['n', 'b'], { startMs: 0, endMs: 1940 })).toBeCloseTo(3000, 6);
+  });
+});
+
+describe('sampleRates', () => {
+  it('cuts the span into steps, leaves out a short last one, and counts buffers in flight', () => {
+    const producer = heartbeats(() => 2000, 1000).map((p) => ({ atMs: p.atMs, metrics: { out: p.metrics.n, bout: p.metrics.n / 100 } }));
+    const consumer = heartbeats(() => 2000, 1000).map((p) => ({ atMs: p.atMs, metrics: { in: p.metrics.n, bin: p.metrics.n / 100 - 3 } }));
+    const keys = { producerRecords: 'out', consumerRecords: 'in', producerBackPressure: ['none'], producerBuffers: 'bout', consumerBuffers: 'bin' };
+    const samples = sampleRates(producer, consumer, keys, 0, 1040, 100);
+    expect(samples).toHaveLength(10);
+    expect(samples[3].producerPerSec).toBeCloseTo(2000, 6);
+    expect(samples[3].inFlightBuffers).toBeCloseTo(3, 6);
+    expect(sampleRates(producer, consumer, keys, 0, 1060, 100)).toHaveLength(11);
+  });
+});
+
+describe('reactionTime', () => {
+  const rate = (switchMs: number) => (ms: number) => (ms < switchMs ? 10_000 : 3_000);
+
+  it('finds a step inside a heartbeat interval to the millisecond', () => {
+    const points = heartbeats(rate(1180), 3000);
+    const reaction = reactionTime(points, 'n', 1130, 10_000, 3_000, 3000);
+    expect(reaction.estimateMs).toBeCloseTo(50, 0);
+    expect(reaction.upperBoundMs).toBe(70); // end of the interval [1100, 1200] that still holds the old rate
+  });
+
+  it('is about zero when the producer follows at once, and bounded by the next heartbeat', () => {
+    const points = heartbeats(rate(1030), 3000);
+    const reaction = reactionTime(points, 'n', 1030, 10_000, 3_000, 3000);
+    expect(reaction.estimateMs).toBeLessThan(2);
+    expect(reaction.upperBoundMs).toBe(70);
+  });
+
+  it('waits for the rate to stay within 10 % during a slow ramp', () => {
+    // From 10 000/s down to 3 000/s linearly over 600 ms starting at 1000 ms.
+    const ramp = (ms: number) => (ms < 1000 ? 10_000 : ms < 1600 ? 10_000 - (7_000 * (ms - 1000)) / 600 : 3_000);
+    const reaction = reactionTime(heartbeats(ramp, 3000), 'n', 1000, 10_000, 3_000, 3000);
+    expect(reaction.estimateMs).toBeGreaterThan(400);
+    expect(reaction.estimateMs).toBeLessThanOrEqual(600);
+    expect(reaction.upperBoundMs).toBe(600);
+  });
+
+  it('reports never when the rate does not reach the new level before the end', () => {
+    const reaction = reactionTime(heartbeats(() => 10_000, 3000), 'n', 1000, 10_000, 3_000, 3000);
+    expect(reaction).toEqual({ estimateMs: null, upperBoundMs: null });
+  });
+});
