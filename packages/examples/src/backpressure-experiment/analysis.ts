@@ -17,9 +17,9 @@ export interface RateSample {
   /** Producer's soft + hard backpressured time per second of the interval (Flink's backPressuredTimeMsPerSecond). */
   readonly producerBackPressuredMsPerSec: number;
   /**
-   * Buffers the producer finished and the consumer has not finished reading, at the end of the interval. The
-   * buffer being filled is not counted, and the consumer counts a buffer once it read its last slice, so this
-   * may be one less (or, read ahead of its finish, one more) than the buffers held at that moment.
+   * Data the producer has written and the consumer has not read, at the end of the interval, in buffers (bytes
+   * / segment size). The producer counts a buffer's bytes when it finishes the buffer, so the buffer being
+   * filled is left out (and where the consumer already read part of it, the figure dips up to one below).
    */
   readonly inFlightBuffers: number;
 }
@@ -64,8 +64,10 @@ export interface SampleKeys {
   readonly producerRecords: string;
   readonly consumerRecords: string;
   readonly producerBackPressure: readonly string[];
-  readonly producerBuffers: string;
-  readonly consumerBuffers: string;
+  readonly producerBytes: string;
+  readonly consumerBytes: readonly string[];
+  /** Bytes per network buffer, to count the bytes in flight in buffers. */
+  readonly segmentSizeBytes: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export function sampleRates(
       producerPerSec: rateOver(producer, keys.producerRecords, interval),
       consumerPerSec: rateOver(consumer, keys.consumerRecords, interval),
       producerBackPressuredMsPerSec: rateOver(producer, keys.producerBackPressure, interval),
-      inFlightBuffers: valueAt(producer, keys.producerBuffers, interval.endMs) - valueAt(consumer, keys.consumerBuffers, interval.endMs),
+      inFlightBuffers: (valueAt(producer, keys.producerBytes, interval.endMs) - sumAt(consumer, keys.consumerBytes, interval.endMs)) / keys.segmentSizeBytes,
     });
   }
   return samples;

@@ -18,14 +18,15 @@ import { coresBetween, type ProcessSample } from './process-sampler.js';
  * The counters the experiment reads. The producer's backpressured time is Flink's `accumulatedBackpressuredTime`
  * where the TaskManager reports it, else the sum of the raw `softBackPressuredTimeMs` and `hardBackPressuredTimeMs`.
  */
-export function sampleKeys(producer: readonly CounterPoint[]): SampleKeys {
+export function sampleKeys(producer: readonly CounterPoint[], segmentSizeBytes: number): SampleKeys {
   const metrics = producer.at(-1)?.metrics ?? {};
   return {
     producerRecords: RECORDS_COUNTER.producer,
     consumerRecords: RECORDS_COUNTER.consumer,
     producerBackPressure: 'accumulatedBackpressuredTime' in metrics ? ['accumulatedBackpressuredTime'] : ['softBackPressuredTimeMs', 'hardBackPressuredTimeMs'],
-    producerBuffers: 'numBuffersOut',
-    consumerBuffers: 'numBuffersIn',
+    producerBytes: 'numBytesOut',
+    consumerBytes: ['numBytesInLocal', 'numBytesInRemote'],
+    segmentSizeBytes,
   };
 }
 
@@ -56,7 +57,7 @@ export interface ModeRunData {
 /** Measures every phase over its steady part, the reaction to each consumer throttle change, and the samples. */
 export function buildModeDetails(data: ModeRunData): ModeDetails {
   const { timing, producer, consumer, maxRecordsPerSec: max } = data;
-  const keys = sampleKeys(producer);
+  const keys = sampleKeys(producer, data.network.segmentSizeBytes);
   const samples = sampleRates(producer, consumer, keys, data.calibration.startMs, data.scheduleEndMs, timing.sampleMs);
   const windows = sampleRates(producer, consumer, keys, data.scheduleStartMs, data.scheduleEndMs, timing.windowMs);
   const phases = PHASES.map((spec, i): PhaseDetails => {

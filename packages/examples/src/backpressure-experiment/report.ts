@@ -131,7 +131,7 @@ function modeSection(m: ReportedMode, targets: Targets): string[] {
     '',
     `Cores in use during calibration: ${formatCores(d.calibrationCores)}.`,
     '',
-    `| phase | expected | producer | consumer | verdict | producer backpressured (ms/s) | buffers in flight, mean / max | cores: ours / others | ${tms.map((tm) => `RSS ${tm} (MiB, first → last, max)`).join(' | ')} |`,
+    `| phase | expected | producer | consumer | verdict | producer backpressured (ms/s) | in flight, buffers mean / max | cores: ours / others | ${tms.map((tm) => `RSS ${tm} (MiB, first → last, max)`).join(' | ')} |`,
     `|---|---:|---:|---:|---|---:|---:|---:|${tms.map(() => '---:|').join('')}`,
   ];
   for (const p of d.phases) {
@@ -212,8 +212,9 @@ function methodSection(t: ExperimentTiming): string[] {
     "- A reaction ends at the first heartbeat interval within 10 % of the producer's new level (the phase's level) that the next interval confirms. " +
       'The estimate places the switch inside the interval before it by treating that interval as a step from the old rate to the new one; ' +
       'the upper bound is the end of that interval, which is all 100 ms heartbeats can tell without the step assumption. Both count from the moment the driver sent the throttle change.',
-    "- In flight: buffers the producer has finished (`numBuffersOut`) minus buffers the consumer has read (`numBuffersIn`), both interpolated to the same instant; " +
-      'the buffer being filled is not counted (so add one for the bound), and the consumer may read a flushed buffer before it is finished.',
+    "- In flight: bytes the producer has written in finished buffers (`numBytesOut`) minus bytes the consumer has read (`numBytesInLocal` + `numBytesInRemote`), " +
+      'both interpolated to the same instant, in buffers (÷ segment size). The buffer being filled is not counted, and where the consumer already read ' +
+      'a flushed part of it the figure dips up to one buffer below the truth. (Buffer counts cannot be compared: a remote receiver counts every flushed piece as a buffer.)',
     '- RSS: `ps -o pid=,rss= -p <pids>` of the TaskManager processes twice a second. ' +
       "Cores: from /proc, the CPU time of the experiment's processes (JobManager, TaskManagers, driver) and of the whole machine; " +
       "\"others\" is what other programs took: on a shared machine, a 100 % phase falls short when they take a core the job needs.",

@@ -203,8 +203,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const controller = new AbortController();
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: the clusters' processes stop with us (IPC)
+    // A terminal's Ctrl-C reaches tsx's wrapper too, which forwards it: a second signal within a second is that echo.
+    if (controller.signal.aborted) {
+      if (Date.now() - firstSignalAt > 1000) process.exit(130); // a real second Ctrl-C: the clusters' processes stop with us (IPC)
+      return;
+    }
+    firstSignalAt = Date.now();
     process.stderr.write(`\n${signal}: stopping the cluster…\n`);
     controller.abort(new Error(`interrupted by ${signal}`));
   };

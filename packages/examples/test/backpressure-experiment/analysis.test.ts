@@ -35,9 +35,10 @@ describe('rateOver', () => {
 
 describe('sampleRates', () => {
   it('cuts the span into steps, leaves out a short last one, and counts buffers in flight', () => {
-    const producer = heartbeats(() => 2000, 1000).map((p) => ({ atMs: p.atMs, metrics: { out: p.metrics.n, bout: p.metrics.n / 100 } }));
-    const consumer = heartbeats(() => 2000, 1000).map((p) => ({ atMs: p.atMs, metrics: { in: p.metrics.n, bin: p.metrics.n / 100 - 3 } }));
-    const keys = { producerRecords: 'out', consumerRecords: 'in', producerBackPressure: ['none'], producerBuffers: 'bout', consumerBuffers: 'bin' };
+    // 24 bytes per record; the consumer is 3 buffers of 1 KiB behind.
+    const producer = heartbeats(() => 2000, 1000).map((p) => ({ atMs: p.atMs, metrics: { out: p.metrics.n, bytes: p.metrics.n * 24 } }));
+    const consumer = heartbeats(() => 2000, 1000).map((p) => ({ atMs: p.atMs, metrics: { in: p.metrics.n, local: p.metrics.n * 24 - 3072 } }));
+    const keys = { producerRecords: 'out', consumerRecords: 'in', producerBackPressure: ['none'], producerBytes: 'bytes', consumerBytes: ['local', 'remote'], segmentSizeBytes: 1024 };
     const samples = sampleRates(producer, consumer, keys, 0, 1040, 100);
     expect(samples).toHaveLength(10);
     expect(samples[3].producerPerSec).toBeCloseTo(2000, 6);
