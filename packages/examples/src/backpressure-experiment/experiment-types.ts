@@ -109,6 +109,9 @@ export interface PhaseDetails extends PhaseResult {
   steadyStartMs: number;
   producerPerSec: number;
   consumerPerSec: number;
+  /** 10th and 90th percentile of the producer's 100 ms samples over the steady part, % of the maximum: how steady it ran. */
+  producerPctP10: number;
+  producerPctP90: number;
   /** The producer's soft + hard backpressured ms per second over the steady part. */
   producerBackPressuredMsPerSec: number;
   /** Buffers finished by the producer and not yet read by the consumer over the steady part (100 ms samples). */

@@ -32,6 +32,8 @@ export const RECORDS_COUNTER: Readonly<Record<VertexRole, string>> = { producer:
 
 /** Two heartbeats of one TaskManager are at least this far apart (heartbeat.interval is 100 ms). */
 const SAME_HEARTBEAT_MS = 30;
+/** Polls that may fail in a row (a slow or briefly unreachable JobManager) before sampling gives up. */
+const MAX_FAILED_POLLS = 3;
 /** Consecutive poll pairs that must show a vertex's counters changing before its TaskManager is decided. */
 const MIN_EVIDENCE = 20;
 
@@ -68,7 +70,7 @@ export class JobMetricsSampler {
    */
   constructor(private readonly rest: RestClient, private readonly jobId: string, private readonly pollMs = 25) {}
 
-  /** Starts polling; a failing poll ends the loop and is kept as {@link failure}. */
+  /** Starts polling; {@link MAX_FAILED_POLLS} failing polls in a row end the loop, the last error kept as {@link failure}. */
   start(): void {
     this.#loop ??= this.#run().catch((error: unknown) => {
       this.#failure = error instanceof Error ? error : new Error(String(error));
@@ -129,9 +131,14 @@ export class JobMetricsSampler {
   // ─────────────────────────────────────────── polling ───────────────────────────────────────────
 
   async #run(): Promise<void> {
+    let numFailed = 0;
     while (!this.#isStopping) {
-      const poll = await this.#pollOnce();
-      this.#polls.push(poll);
+      try {
+        this.#polls.push(await this.#pollOnce());
+        numFailed = 0;
+      } catch (error) {
+        if (++numFailed >= MAX_FAILED_POLLS) throw error;
+      }
       await sleep(this.pollMs);
     }
   }

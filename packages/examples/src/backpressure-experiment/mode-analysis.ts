@@ -1,4 +1,4 @@
-// Assembles one mode's results from its counter series: phase levels, reactions, backpressure, in-flight records, RSS.
+// Assembles one mode's results from its counter series: phase levels, reactions, backpressure, data in flight, RSS, cores.
 import { meanAndMax, rateOver, reactionTime, sampleRates, type SampleKeys } from './analysis.js';
 import {
   PHASES,
@@ -66,7 +66,9 @@ export function buildModeDetails(data: ModeRunData): ModeDetails {
     const steady = { startMs: Math.min(endMs, startMs + timing.settleMs), endMs };
     const producerPerSec = rateOver(producer, keys.producerRecords, steady);
     const consumerPerSec = rateOver(consumer, keys.consumerRecords, steady);
-    const inFlight = meanAndMax(samples.filter((s) => s.atMs >= steady.startMs && s.atMs + s.durationMs <= steady.endMs).map((s) => s.inFlightBuffers));
+    const steadySamples = samples.filter((s) => s.atMs >= steady.startMs && s.atMs + s.durationMs <= steady.endMs);
+    const inFlight = meanAndMax(steadySamples.map((s) => s.inFlightBuffers));
+    const producerPcts = steadySamples.map((s) => (s.producerPerSec / max) * 100);
     return {
       name: spec.name,
       expectedPct: spec.expectedPct,
@@ -77,6 +79,8 @@ export function buildModeDetails(data: ModeRunData): ModeDetails {
       steadyStartMs: steady.startMs,
       producerPerSec,
       consumerPerSec,
+      producerPctP10: percentile(producerPcts, 0.1),
+      producerPctP90: percentile(producerPcts, 0.9),
       producerBackPressuredMsPerSec: rateOver(producer, keys.producerBackPressure, steady),
       inFlightBuffersMean: inFlight.mean,
       inFlightBuffersMax: inFlight.max,
@@ -125,6 +129,13 @@ function rssOver(samples: readonly ProcessSample[], startMs: number, endMs: numb
     }
   }
   return out;
+}
+
+/** The `q` quantile of `values` (nearest rank; 0 for none). */
+function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 /** Cores used by the experiment and by other programs between the first and last process sample in `[startMs, endMs]`. */

@@ -60,7 +60,9 @@ export async function runMode(mode: ExperimentMode, context: ModeRunContext): Pr
   try {
     const network = await readNetworkSettings(cluster.restUrl);
     jobId = await submitJob(rest, mode);
-    const run = new ScheduleRun(mode, context, cluster, rest, jobId, new JobMetricsSampler(rest, jobId, timing.pollMs), processes);
+    // Polls get a short timeout: a poll is worth nothing 5 s late.
+    const pollRest = new RestClient(cluster.restUrl, { timeoutMs: 5_000 });
+    const run = new ScheduleRun(mode, context, cluster, rest, jobId, new JobMetricsSampler(pollRest, jobId, timing.pollMs), processes);
     sampler = run.sampler;
     sampler.start();
     processes.start();

@@ -131,14 +131,14 @@ function modeSection(m: ReportedMode, targets: Targets): string[] {
     '',
     `Cores in use during calibration: ${formatCores(d.calibrationCores)}.`,
     '',
-    `| phase | expected | producer | consumer | verdict | producer backpressured (ms/s) | in flight, buffers mean / max | cores: ours / others | ${tms.map((tm) => `RSS ${tm} (MiB, first → last, max)`).join(' | ')} |`,
-    `|---|---:|---:|---:|---|---:|---:|---:|${tms.map(() => '---:|').join('')}`,
+    `| phase | expected | producer | consumer | verdict | producer p10–p90 (100 ms) | producer backpressured (ms/s) | in flight, buffers mean / max | cores: ours / others | ${tms.map((tm) => `RSS ${tm} (MiB, first → last, max)`).join(' | ')} |`,
+    `|---|---:|---:|---:|---|---:|---:|---:|---:|${tms.map(() => '---:|').join('')}`,
   ];
   for (const p of d.phases) {
     const verdict = isPhaseWithinTargets(p, targets) ? 'ok' : `**missed** (${missedBy(p)})`;
     const inFlight = `${p.inFlightBuffersMean.toFixed(1)} / ${p.inFlightBuffersMax.toFixed(0)}`;
     const rss = tms.map((tm) => (p.rss[tm] === undefined ? '—' : `${mib(p.rss[tm].firstKiB)} → ${mib(p.rss[tm].lastKiB)}, ${mib(p.rss[tm].maxKiB)}`));
-    lines.push(`| ${p.name} | ${p.expectedPct} % | ${p.producerPct.toFixed(1)} % | ${p.consumerPct.toFixed(1)} % | ${verdict} | ${p.producerBackPressuredMsPerSec.toFixed(0)} | ${inFlight} | ${p.cores === undefined ? '—' : `${p.cores.ours.toFixed(2)} / ${p.cores.others.toFixed(2)}`} | ${rss.join(' | ')} |`);
+    lines.push(`| ${p.name} | ${p.expectedPct} % | ${p.producerPct.toFixed(1)} % | ${p.consumerPct.toFixed(1)} % | ${verdict} | ${p.producerPctP10.toFixed(0)}–${p.producerPctP90.toFixed(0)} % | ${p.producerBackPressuredMsPerSec.toFixed(0)} | ${inFlight} | ${p.cores === undefined ? '—' : `${p.cores.ours.toFixed(2)} / ${p.cores.others.toFixed(2)}`} | ${rss.join(' | ')} |`);
   }
   lines.push('', `Bound on finished buffers in flight from the configuration: ${inFlightBound(d)}; one more is being filled.`, '', ...reactionLines(d.mode, d.reactions, targets), '');
   return lines;
@@ -190,7 +190,9 @@ function benchSection(modes: readonly ReportedMode[]): string[] {
     '',
     "- **Per-record work.** The bench's producer writes records in a tight loop with one `Date.now()` per 1024 records, and its consumer only counts them. " +
       'The job calls the generator function for every record (a new object and a `Date.now()` each), passes it through the operator chain to the record writer, ' +
-      'and the consumer deserializes every record into an object and pushes it through the throttle operator (a counter, and a clock check every 64 records) into the discarding sink.',
+      'and the consumer deserializes every record into an object and pushes it through the throttle operator (a counter, and a clock check every 64 records) into the discarding sink. ' +
+      '`Date.now()` alone costs about 35 ns on the development machine (measured 2026-11-21), which caps one producer thread near 28 M records/s; ' +
+      'a variant of the job with `ts: i * 0.001` instead ran at about 71 M records/s locally, as fast as `bench local`.',
     '- **Shared cores.** In the bench, the two subtask threads (plus the TaskManager main threads in `bench remote`) have the two cores to themselves. In the experiment ' +
       'the JobManager, both TaskManagers (heartbeats every 100 ms) and the driver (polling the REST API every 25 ms, `ps` twice a second) share them.',
     "- **Remote modes.** Both cross the same WebSocket path as `bench remote`; legacy is faster there because the sender does not wait for credit, " +
@@ -215,6 +217,12 @@ function methodSection(t: ExperimentTiming): string[] {
     "- In flight: bytes the producer has written in finished buffers (`numBytesOut`) minus bytes the consumer has read (`numBytesInLocal` + `numBytesInRemote`), " +
       'both interpolated to the same instant, in buffers (÷ segment size). The buffer being filled is not counted, and where the consumer already read ' +
       'a flushed part of it the figure dips up to one buffer below the truth. (Buffer counts cannot be compared: a remote receiver counts every flushed piece as a buffer.)',
+    '- **Two speeds.** On the two-core development machine the unthrottled rate of a channel is bimodal: it runs for seconds at one of two levels about 2× apart, ' +
+      'with both subtask threads near 90 % CPU in either and no other load. `pnpm bench local --seconds 1 --runs 15 --case typed-1x1` on an idle machine (2026-11-21) ' +
+      'ran at 28.6–30.8 M records/s in runs 1–4 and 65.7–72.9 M/s in runs 8–15; the experiment job flips between about 13 and 22 M records/s locally. ' +
+      'A 100 % phase that runs in the other state than the calibration lands near 60 % (or far above 100 %); the p10–p90 column shows it. ' +
+      'It is the machine, not Sluice: a bare two-thread SharedArrayBuffer ping-pong flips the same way (about 230 ns and about 1 000 ns per round trip, ' +
+      'for seconds each), while two independent CPU loops stay steady, so the two virtual CPUs most likely share a cache at some times and not at others.',
     '- RSS: `ps -o pid=,rss= -p <pids>` of the TaskManager processes twice a second. ' +
       "Cores: from /proc, the CPU time of the experiment's processes (JobManager, TaskManagers, driver) and of the whole machine; " +
       "\"others\" is what other programs took: on a shared machine, a 100 % phase falls short when they take a core the job needs.",
