@@ -107,16 +107,19 @@ export interface Reaction {
 
 /** Tolerance of "at its new level": within 10 % of it. */
 export const REACTION_TOLERANCE = 0.1;
+/** Heartbeat intervals a rate is averaged over to judge it at its new level (300 ms: one 100 ms interval is noisy at full speed). */
+export const REACTION_WINDOW_INTERVALS = 3;
 
 /**
  * How long after `changeMs` the rate of `key` reached `newLevel` (per second, within 10 %), from the
  * heartbeat-dated points up to `untilMs`.
  *
- * The first heartbeat interval after the change that is within 10 % of the new level — and stays so in the
- * next one — ends the transition. The interval before it (or, if the change's own interval is already
- * within 10 %, that one) holds the moment of the switch: treating it as a step from `oldLevel` to
- * `newLevel`, its average rate tells where in the interval the step happened. Without that interpolation the
- * answer could only be read to the heartbeat interval (100 ms); both are returned.
+ * The transition is over at the first heartbeat from which the rate over the next
+ * {@link REACTION_WINDOW_INTERVALS} intervals is within 10 % of the new level (the upper bound). The interval
+ * just before that heartbeat (or, if the change's own interval already starts such a window, that one) holds
+ * the end of the switch: treating it as a step from the rate before it (`oldLevel` for the change's own
+ * interval) to `newLevel`, its average rate tells where in the interval the step happened (the estimate).
+ * Without that interpolation the answer could only be read to the heartbeat interval (100 ms); both are returned.
  */
 export function reactionTime(
   points: readonly CounterPoint[],
@@ -126,20 +129,25 @@ export function reactionTime(
   newLevel: number,
   untilMs: number,
 ): Reaction {
-  const rate = (k: number): number => ((points[k].metrics[key] ?? 0) - (points[k - 1].metrics[key] ?? 0)) / ((points[k].atMs - points[k - 1].atMs) / 1000);
-  const isNear = (k: number): boolean => k < points.length && Math.abs(rate(k) - newLevel) <= REACTION_TOLERANCE * newLevel;
+  const value = (k: number): number => points[k].metrics[key] ?? 0;
+  const rateBetween = (from: number, to: number): number => (value(to) - value(from)) / ((points[to].atMs - points[from].atMs) / 1000);
+  const isNearFrom = (k: number): boolean => {
+    const to = Math.min(points.length - 1, k + REACTION_WINDOW_INTERVALS);
+    return to > k && points[to].atMs <= untilMs && Math.abs(rateBetween(k, to) - newLevel) <= REACTION_TOLERANCE * newLevel;
+  };
+  // `first` ends the interval holding the change: [points[first - 1], points[first]].
   const first = points.findIndex((point, k) => k > 0 && point.atMs > changeMs);
   if (first < 0) return { estimateMs: null, upperBoundMs: null };
-  for (let k = first; k < points.length && points[k].atMs <= untilMs; k++) {
-    if (!isNear(k) || (k + 1 < points.length && points[k + 1].atMs <= untilMs && !isNear(k + 1))) continue;
-    // Interval j holds the switch: the last one not yet near, or the change's own interval.
-    const j = k > first ? k - 1 : k;
+  for (let k = first - 1; k < points.length && points[k].atMs <= untilMs; k++) {
+    if (!isNearFrom(k)) continue;
+    // Interval j (ending at points[j]) holds the end of the switch.
+    const j = Math.max(first, k);
     const [from, to] = [points[j - 1].atMs, points[j].atMs];
-    const before = j === first ? oldLevel : rate(j - 1);
-    const share = before === newLevel ? 0 : (rate(j) - newLevel) / (before - newLevel); // share of the interval still at `before`
+    const before = j === first ? oldLevel : rateBetween(j - 2, j - 1);
+    const share = before === newLevel ? 0 : (rateBetween(j - 1, j) - newLevel) / (before - newLevel); // share of the interval still at `before`
     const switchMs = Math.min(to, Math.max(from, changeMs, from + (to - from) * Math.min(1, Math.max(0, share))));
-    const upperBoundMs = (k > first ? points[k - 1].atMs : points[k].atMs) - changeMs;
-    return { estimateMs: Math.max(0, switchMs - changeMs), upperBoundMs: Math.max(0, upperBoundMs) };
+    const upperBoundMs = Math.max(changeMs, points[k].atMs) - changeMs;
+    return { estimateMs: Math.max(0, Math.min(switchMs - changeMs, upperBoundMs)), upperBoundMs };
   }
   return { estimateMs: null, upperBoundMs: null };
 }

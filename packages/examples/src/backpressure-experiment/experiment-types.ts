@@ -89,7 +89,7 @@ export interface ReactionDetails {
   phase: string;
   /** ms, estimated inside the heartbeat interval of the switch (see `reactionTime`); null: never within 10 %. */
   estimateMs: number | null;
-  /** ms to the end of the last 100 ms interval not yet within 10 %: an upper bound at heartbeat resolution. */
+  /** ms to the first heartbeat from which the next 300 ms are within 10 %: an upper bound at heartbeat resolution. */
   upperBoundMs: number | null;
 }
 

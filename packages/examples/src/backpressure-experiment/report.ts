@@ -3,14 +3,15 @@ import { cpus } from 'node:os';
 import { PHASES, type CoreUse, type ExperimentMode, type ExperimentTiming, type ModeDetails, type PhaseDetails, type ReactionDetails } from './experiment-types.js';
 
 /**
- * `pnpm bench` figures for the same record shape, measured once on the two-core development machine on
- * 2026-11-20 (median of 3 runs of 3 s), cited beside the calibrated maximum. They are not re-measured by the
- * experiment: run the commands to refresh them.
+ * `pnpm bench` figures for the same record shape, measured on the two-core development machine on 2026-11-21 at
+ * 00:22 UTC, idle (median of 3 runs of 3 s, with the slowest and fastest run), cited beside the calibrated
+ * maximum. They are not re-measured by the experiment: run the commands to refresh them. An earlier measurement
+ * the same evening, with other programs running, gave 40.6, 8.4 and 22.9 M records/s.
  */
-export const BENCH_FIGURES: Readonly<Record<ExperimentMode, { command: string; benchCase: string; recordsPerSec: number }>> = {
-  local: { command: 'pnpm bench local --seconds 3 --runs 3 --case typed-1x1', benchCase: 'local typed-1x1', recordsPerSec: 40_580_842 },
-  credit: { command: 'pnpm bench remote --seconds 3 --runs 3 --case typed-1x1', benchCase: 'remote typed-1x1 credit', recordsPerSec: 8_391_884 },
-  legacy: { command: 'pnpm bench remote --seconds 3 --runs 3 --case typed-1x1', benchCase: 'remote typed-1x1 legacy', recordsPerSec: 22_866_791 },
+export const BENCH_FIGURES: Readonly<Record<ExperimentMode, { command: string; benchCase: string; recordsPerSec: number; minRecordsPerSec: number; maxRecordsPerSec: number }>> = {
+  local: { command: 'pnpm bench local --seconds 3 --runs 3 --case typed-1x1', benchCase: 'local typed-1x1', recordsPerSec: 73_105_954, minRecordsPerSec: 70_900_000, maxRecordsPerSec: 75_400_000 },
+  credit: { command: 'pnpm bench remote --seconds 3 --runs 3 --case typed-1x1', benchCase: 'remote typed-1x1 credit', recordsPerSec: 15_639_234, minRecordsPerSec: 15_300_000, maxRecordsPerSec: 15_900_000 },
+  legacy: { command: 'pnpm bench remote --seconds 3 --runs 3 --case typed-1x1', benchCase: 'remote typed-1x1 legacy', recordsPerSec: 24_129_041, minRecordsPerSec: 23_800_000, maxRecordsPerSec: 24_700_000 },
 };
 
 /** The figures to reach. */
@@ -174,15 +175,15 @@ function benchSection(modes: readonly ReportedMode[]): string[] {
   const lines = [
     '## Calibrated maximum beside `pnpm bench`',
     '',
-    'The bench figures were measured once on the development machine (2 cores) on 2026-11-20, not in this run:',
+    'The bench figures were measured on the development machine (2 cores, idle) on 2026-11-21 at 00:22 UTC, not in this run (median of 3 runs of 3 s; slowest–fastest run):',
     '',
-    '| mode | calibrated max (records/s) | bench case | bench (records/s) | job / bench |',
-    '|---|---:|---|---:|---:|',
+    '| mode | calibrated max (records/s) | bench case | bench (records/s) | bench slowest–fastest | job / bench |',
+    '|---|---:|---|---:|---:|---:|',
   ];
   for (const m of modes) {
     const bench = BENCH_FIGURES[m.mode];
     const max = m.details?.maxRecordsPerSec;
-    lines.push(`| ${m.mode} | ${max === undefined ? '—' : formatInt(max)} | \`${bench.command}\` → ${bench.benchCase} | ${formatInt(bench.recordsPerSec)} | ${max === undefined ? '—' : `${((max / bench.recordsPerSec) * 100).toFixed(0)} %`} |`);
+    lines.push(`| ${m.mode} | ${max === undefined ? '—' : formatInt(max)} | \`${bench.command}\` → ${bench.benchCase} | ${formatInt(bench.recordsPerSec)} | ${(bench.minRecordsPerSec / 1e6).toFixed(1)}–${(bench.maxRecordsPerSec / 1e6).toFixed(1)} M | ${max === undefined ? '—' : `${((max / bench.recordsPerSec) * 100).toFixed(0)} %`} |`);
   }
   lines.push(
     '',
@@ -211,12 +212,14 @@ function methodSection(t: ExperimentTiming): string[] {
       'Dating by the poll instead would add the poll delay and its jitter (±10 % on 100 ms rates instead of ±3 %).',
     `- Rates are differences of the counters over time, interpolated linearly between heartbeats: ${t.sampleMs} ms samples (CSV, thin lines), ${t.windowMs / 1000} s windows (thick lines, as the original's 5 s counts).`,
     `- A phase's level is its rate after its first ${t.settleMs / 1000} s, as % of the calibrated maximum; the verdict wants producer and consumer within the tolerance of the expected level, and both at ≥ 90 % in the 100 % phases.`,
-    "- A reaction ends at the first heartbeat interval within 10 % of the producer's new level (the phase's level) that the next interval confirms. " +
-      'The estimate places the switch inside the interval before it by treating that interval as a step from the old rate to the new one; ' +
-      'the upper bound is the end of that interval, which is all 100 ms heartbeats can tell without the step assumption. Both count from the moment the driver sent the throttle change.',
+    "- A reaction is over at the first heartbeat from which the producer's rate over the next 300 ms is within 10 % of its new level (the phase's level): " +
+      'that heartbeat is the upper bound, read at the 100 ms resolution of heartbeats. The estimate places the switch inside the interval before it, ' +
+      'treating that interval as a step from the rate before it to the new one. Both count from the moment the driver sent the throttle change.',
     "- In flight: bytes the producer has written in finished buffers (`numBytesOut`) minus bytes the consumer has read (`numBytesInLocal` + `numBytesInRemote`), " +
       'both interpolated to the same instant, in buffers (÷ segment size). The buffer being filled is not counted, and where the consumer already read ' +
-      'a flushed part of it the figure dips up to one buffer below the truth. (Buffer counts cannot be compared: a remote receiver counts every flushed piece as a buffer.)',
+      'a flushed part of it the figure dips up to one buffer below the truth. (Buffer counts cannot be compared: a remote receiver counts every flushed piece as a buffer.) ' +
+      'In modes credit and legacy the two counters come from different TaskManagers, whose heartbeats are dated to a few ms: at full speed, about 6 000 buffers/s, ' +
+      'that is ±15 buffers or more per sample, so there the mean says more than the maximum.',
     '- **Two speeds.** On the two-core development machine the unthrottled rate of a channel is bimodal: it runs for seconds at one of two levels about 2× apart, ' +
       'with both subtask threads near 90 % CPU in either and no other load. `pnpm bench local --seconds 1 --runs 15 --case typed-1x1` on an idle machine (2026-11-21) ' +
       'ran at 28.6–30.8 M records/s in runs 1–4 and 65.7–72.9 M/s in runs 8–15; the experiment job flips between about 13 and 22 M records/s locally. ' +

@@ -64,13 +64,21 @@ describe('reactionTime', () => {
     expect(reaction.upperBoundMs).toBe(70);
   });
 
-  it('waits for the rate to stay within 10 % during a slow ramp', () => {
-    // From 10 000/s down to 3 000/s linearly over 600 ms starting at 1000 ms.
+  it('during a slow ramp, waits until the rate over the next 300 ms is within 10 %', () => {
+    // From 10 000/s down to 3 000/s linearly over 600 ms starting at 1000 ms: [1500, 1800] averages 3 194/s.
     const ramp = (ms: number) => (ms < 1000 ? 10_000 : ms < 1600 ? 10_000 - (7_000 * (ms - 1000)) / 600 : 3_000);
     const reaction = reactionTime(heartbeats(ramp, 3000), 'n', 1000, 10_000, 3_000, 3000);
     expect(reaction.estimateMs).toBeGreaterThan(400);
-    expect(reaction.estimateMs).toBeLessThanOrEqual(600);
-    expect(reaction.upperBoundMs).toBe(600);
+    expect(reaction.estimateMs).toBeLessThanOrEqual(500);
+    expect(reaction.upperBoundMs).toBe(500);
+  });
+
+  it('judges the new level over 300 ms, so one noisy heartbeat interval does not delay it', () => {
+    // At once to ±15 % noise around 3 000/s, alternating: each 100 ms interval alone is outside 10 %.
+    const noisy = (ms: number) => (ms < 1000 ? 10_000 : Math.floor(ms / 100) % 2 === 0 ? 3_450 : 2_550);
+    const reaction = reactionTime(heartbeats(noisy, 3000), 'n', 1000, 10_000, 3_000, 3000);
+    expect(reaction.estimateMs).toBeLessThan(5);
+    expect(reaction.upperBoundMs).toBeLessThanOrEqual(100);
   });
 
   it('reports never when the rate does not reach the new level before the end', () => {
