@@ -106,7 +106,8 @@ function setupSection(input: ReportInput): string[] {
       ? '- **Network**: not read (every mode failed).'
       : `- **Network**: ${network.segmentSizeBytes / 1024} KiB segments, ${network.maxBuffersPerChannel} buffers at most per subpartition ` +
         `(max-buffers-per-channel), ${network.buffersPerChannel} exclusive buffers per remote channel and ${network.floatingBuffersPerGate} floating per gate (the defaults).`,
-    `- **Calibration**: ${t.warmupMs / 1000} s of warm-up, then ${t.calibrationMs / 1000} s with both unthrottled; the producer's rate is the maximum (100 %).`,
+    `- **Calibration**: ${t.warmupMs / 1000} s of warm-up, then ${t.calibrationMs / 1000} s with both unthrottled; the producer's rate is the maximum (100 %). ` +
+      'It is measured again, up to three times in all, while other programs take more than a quarter of a core.',
     `- **Schedule**: ${PHASES.length} phases of ${t.phaseMs / 1000} s; each starts by changing the throttles through the REST API (\`PATCH /jobs/:id/throttles\`), consumer first:`,
     '',
     '| phase | throttles | both tasks should run at |',
