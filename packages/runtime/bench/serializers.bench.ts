@@ -41,7 +41,7 @@ function parseArgs(argv: string[]): BenchSettings {
   const args = parseBenchArgs(argv, { records: { type: 'string' } });
   const records = args.values.records === undefined ? undefined : Number(args.values.records);
   if (records !== undefined && (!Number.isInteger(records) || records <= 0)) throw new RangeError(`--records must be a positive integer, got ${String(args.values.records)}`);
-  return { runs: argv.includes('--runs') ? args.runs : 3, seconds: argv.includes('--seconds') ? args.seconds : 1, records };
+  return { runs: argv.some((a) => a.startsWith('--runs')) ? args.runs : 3, seconds: argv.some((a) => a.startsWith('--seconds')) ? args.seconds : 1, records };
 }
 
 function makeRecords(): BenchRecord[] {

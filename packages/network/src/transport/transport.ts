@@ -6,7 +6,7 @@ import type { NetworkError } from '../errors.js';
 
 // ---- Connection and its handler -----------------------------------------------------------------------------
 //
-//   protocol logic (credit-client / credit-server / legacy-*)           ▲ onMessage / onError / onClose
+//   protocol logic (ReaderQueue / PartitionRequestClient)                  ▲ onMessage / onError / onClose
 //        │ send(frame) sendMessage(msg) isWritable() onceWritable()     │
 //        ▼ pause() resume() close() closeWithError(err)                 │
 //   Connection (ws/ws-connection.ts: one WebSocket, every channel of one TaskManager pair)
