@@ -94,6 +94,8 @@ export interface RemoteTopologyOptions {
   seconds?: number;
   numRecords?: number;
   payloadChars?: number;
+  /** Consumers (global index) stalled from the start: they read nothing until `during` releases them. */
+  stalledConsumers?: number[];
   /** 'all-to-all' (default): every consumer reads every producer; 'one-to-one': consumer i reads only producer i. */
   pairing?: 'all-to-all' | 'one-to-one';
   /** Called after start with the TaskManagers, e.g. to stall a consumer or sample; the run stops when it resolves (bench mode). */
@@ -147,6 +149,7 @@ export async function runRemoteTopology(options: RemoteTopologyOptions): Promise
       });
     }
     await Promise.all(tms.map((tm) => tm.next('deployed')));
+    for (const index of options.stalledConsumers ?? []) tms[consumers[index].tm].send({ type: 'stall', consumer: index, stalled: true });
     for (const tm of tms) tm.send({ type: 'start' });
     if (options.mode === 'bench') {
       if (options.during) await options.during(tms);
