@@ -1,5 +1,7 @@
-// Test helpers for serialization tests: length-prefixed streams, hex, and a seeded random source.
+// Test helpers for serialization tests: length-prefixed streams, hex, a seeded random source, and error capture.
 
+import { expect } from 'vitest';
+import { RuntimeError } from '../../src/errors.js';
 import type { TypeSerializer } from '../../src/serialization/type-serializer.js';
 
 /** Lowercase hex of `bytes`. */
@@ -52,4 +54,15 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Runs `fn`, expects it to throw a RuntimeError, and returns that error (for checks on its code and message). */
+export function thrown(fn: () => unknown): RuntimeError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(RuntimeError);
+    return error as RuntimeError;
+  }
+  throw new Error('expected a throw');
 }

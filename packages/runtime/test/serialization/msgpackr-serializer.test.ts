@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RuntimeError } from '../../src/errors.js';
 import {
   MAX_SHARED_STRUCTURES,
   createMsgpackrSerializer,
   structuresFromSample,
 } from '../../src/serialization/msgpackr-serializer.js';
-import { deserialize, hex, serialize } from './frames.js';
+import { deserialize, hex, serialize, thrown } from './frames.js';
 
 const EDGE = 'map -> sink';
 
@@ -13,16 +12,6 @@ const EDGE = 'map -> sink';
 function edgeEnds(structures?: string[][]) {
   const spec = () => ({ edgeName: EDGE, structures: structures && structuredClone(structures) });
   return { writer: createMsgpackrSerializer(spec()), reader: createMsgpackrSerializer(spec()) };
-}
-
-function thrown(fn: () => unknown): RuntimeError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RuntimeError);
-    return error as RuntimeError;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('MsgpackrSerializer', () => {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RuntimeError } from '../../src/errors.js';
 import { createMsgpackrSerializer } from '../../src/serialization/msgpackr-serializer.js';
 import { RecordDeserializer } from '../../src/serialization/record-deserializer.js';
 import type { TypeSerializer } from '../../src/serialization/type-serializer.js';
 import { createTypedSerializer } from '../../src/serialization/typed-serializer.js';
-import { frameStream, seededRandom } from './frames.js';
+import { frameStream, seededRandom, thrown } from './frames.js';
 
 const typed = createTypedSerializer({ key: 'int32', value: 'float64', name: 'string' }, 'source -> map');
 const TYPED_RECORDS = [
@@ -41,16 +40,6 @@ function feedChunks<T>(deserializer: RecordDeserializer<T>, stream: Uint8Array, 
   }
   expect(pos).toBe(stream.length);
   return out;
-}
-
-function thrown(fn: () => unknown): RuntimeError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RuntimeError);
-    return error as RuntimeError;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('RecordDeserializer', () => {

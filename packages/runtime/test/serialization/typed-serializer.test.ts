@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RuntimeError } from '../../src/errors.js';
 import type { RecordShape } from '../../src/serialization/record-shape.js';
 import { createTypedSerializer } from '../../src/serialization/typed-serializer.js';
-import { deserialize, hex, serialize } from './frames.js';
+import { deserialize, hex, serialize, thrown } from './frames.js';
 
 const EDGE = 'source -> sink';
 const KEY_VALUE_TS = { key: 'int32', value: 'float64', ts: 'float64' } as const;
@@ -23,16 +22,6 @@ const EVERY_TYPE = {
 function roundTrip(shape: RecordShape, record: Record<string, unknown>): Record<string, unknown> {
   const serializer = createTypedSerializer(shape, EDGE);
   return deserialize(serializer, serialize(serializer, record));
-}
-
-function thrown(fn: () => unknown): RuntimeError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(RuntimeError);
-    return error as RuntimeError;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('TypedSerializer', () => {
