@@ -1,6 +1,6 @@
 // Builds the operators of one job vertex, wired head to tail, with RecordWriters where the chain leaves the vertex.
 import type { JobEdge, JobVertex } from '../graph/job-graph.js';
-import { createPartitioner } from '../graph/partitioners.js';
+import { createPartitioner, type StreamPartitioner } from '../graph/partitioners.js';
 import type { StreamNode } from '../graph/stream-graph.js';
 import { KeyedProcessOperator, KeyedReduceOperator } from '../operators/keyed-operators.js';
 import { FilterOperator, FlatMapOperator, MapOperator, ProcessOperator } from '../operators/record-operators.js';
@@ -13,9 +13,9 @@ import type { RecordWriter } from './record-writer.js';
 
 /** An output that sends every record to a RecordWriter, choosing the subpartition with the edge's partitioner. */
 class RecordWriterOutput<T> implements Output<T> {
-  constructor(private readonly writer: RecordWriter<T>, private readonly select: (record: T) => number) {}
+  constructor(private readonly writer: RecordWriter<T>, private readonly partitioner: StreamPartitioner<T>) {}
   collect(record: T): void {
-    this.writer.emit(record, this.select(record));
+    this.writer.emit(record, this.partitioner.selectChannel(record));
   }
 }
 
@@ -73,7 +73,7 @@ export function buildOperatorChain(vertex: JobVertex, writers: RecordWriter<unkn
     for (const edge of outputEdgesOf(node.id)) {
       const writer = writers[edge.resultPartitionIndex];
       const partitioner = createPartitioner<unknown>(edge.partitioner, writer.numChannels, { keySelector: edge.keySelector });
-      targets.push(partitioner.isBroadcast ? new BroadcastOutput(writer) : new RecordWriterOutput(writer, (record) => partitioner.selectChannel(record)));
+      targets.push(partitioner.isBroadcast ? new BroadcastOutput(writer) : new RecordWriterOutput(writer, partitioner));
     }
     const output: Output<unknown> = targets.length === 1 ? targets[0] : new FanOutOutput(targets);
     built.set(node.id, createOperator(node, output, job));
