@@ -2,6 +2,7 @@
 import type { LocalBufferPool } from '../buffer/local-buffer-pool.js';
 import { NetworkError } from '../errors.js';
 import { idToKey, type AbstractId, type IdKey } from '../ids.js';
+import { copyBytes } from '../memory/copy-bytes.js';
 import type { NetworkMemory } from '../memory/network-memory.js';
 import { encodeEvent, EVENT_CHANNEL_FAILED } from '../partition/events.js';
 import type { ResultSubpartition } from '../partition/result-subpartition.js';
@@ -193,7 +194,7 @@ export class RemoteInputChannel {
     }
     this.expectedSequenceNumber = (this.expectedSequenceNumber + 1) >>> 0;
     const length = message.payload.length;
-    this.memory.bytes.set(message.payload, this.memory.segmentOffset(buffer.segment)); // the one copy
+    copyBytes(message.payload, 0, this.memory.bytes, this.memory.segmentOffset(buffer.segment), length); // the one copy
     this.receiveQueue.appendFinishedBuffer(buffer.segment, buffer.pool.poolId, length);
     this.numBuffersIn++;
     this.numBytesIn += length;

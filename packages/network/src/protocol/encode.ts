@@ -1,5 +1,6 @@
 // Pure encoder of the remote channel protocol: messages to frames (PROTOCOL.md §2–§3), no sockets (ws's Sender.frame).
 
+import { copyBytes } from '../memory/copy-bytes.js';
 import { ID_LENGTH, type AbstractId } from '../ids.js';
 import {
   ADD_CREDIT_BODY_LENGTH,
@@ -173,6 +174,28 @@ export function encodeBufferResponse(
   return frame;
 }
 
+/**
+ * {@link encodeBufferResponse} into `target` from offset 0, for a sender that reuses its frame buffers.
+ * @returns the frame's length: send `target.subarray(0, length)`
+ * @throws RangeError when `target` is shorter than the frame
+ */
+export function encodeBufferResponseInto(
+  target: Uint8Array,
+  receiverId: AbstractId,
+  sequenceNumber: number,
+  backlog: number,
+  dataType: DataType,
+  payloadBytes: Uint8Array,
+  payloadOffset: number,
+  payloadLength: number,
+): number {
+  checkBufferResponse(receiverId, sequenceNumber, backlog, dataType, payloadBytes, payloadOffset, payloadLength);
+  const length = BUFFER_RESPONSE_OVERHEAD + payloadLength;
+  if (target.length < length) throw new RangeError(`a ${length}-byte BufferResponse does not fit a ${target.length}-byte target`);
+  writeBufferResponse(target, 0, receiverId, sequenceNumber, backlog, dataType, payloadBytes, payloadOffset, payloadLength);
+  return length;
+}
+
 // ---- Writers (write order = PROTOCOL.md layouts; keep in sync with decode.ts) ------------------------------------
 
 function writeBufferResponse(
@@ -193,10 +216,7 @@ function writeBufferResponse(
   o = writeU32(target, o, backlog);
   target[o++] = dataType;
   o = writeU32(target, o, payloadLength);
-  if (payloadLength > 0) {
-    const whole = payloadOffset === 0 && payloadLength === payloadBytes.length;
-    target.set(whole ? payloadBytes : payloadBytes.subarray(payloadOffset, payloadOffset + payloadLength), o);
-  }
+  if (payloadLength > 0) copyBytes(payloadBytes, payloadOffset, target, o, payloadLength); // word-wise even from shared memory
   return o + payloadLength;
 }
 

@@ -13,5 +13,5 @@ export {
 } from '../ids.js';
 export * from './constants.js';
 export type * from './messages.js';
-export { encodeBufferResponse, encodedLength, encodeMessage, encodeMessageInto, encodeMessages } from './encode.js';
+export { encodeBufferResponse, encodeBufferResponseInto, encodedLength, encodeMessage, encodeMessageInto, encodeMessages } from './encode.js';
 export { FrameDecoder, type FrameDecoderOptions, type FrameHandler } from './decode.js';

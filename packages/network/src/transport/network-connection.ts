@@ -12,8 +12,11 @@ import type { NetworkMessage } from '../protocol/messages.js';
 export interface NetworkConnection {
   /** Peer address, for error messages. */
   readonly remoteAddress: string;
-  /** Sends frames already encoded by the caller. */
-  sendFrame(frame: Uint8Array): void;
+  /**
+   * Sends frames already encoded by the caller. `frame` must stay unchanged until `onSent` runs (once the
+   * bytes are with the kernel, or the connection failed), so a sender can then reuse it.
+   */
+  sendFrame(frame: Uint8Array, onSent?: () => void): void;
   /** Encodes and sends one message. */
   sendMessage(message: NetworkMessage): void;
   /** False while the socket's own send buffer is above its high-water mark: the safety valve. */

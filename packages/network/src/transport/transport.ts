@@ -31,8 +31,8 @@ export interface Connection {
    * @returns {@link isWritable} after queuing: false means "wait for {@link onceWritable}" (or the connection is closed).
    */
   send(frame: Uint8Array, callback?: (error?: Error) => void): boolean;
-  /** {@link send} without a callback: the name `NetworkConnection` (network-connection.ts) uses. */
-  sendFrame(frame: Uint8Array): boolean;
+  /** {@link send} under the name `NetworkConnection` (network-connection.ts) uses; `onSent` runs on success and on error alike. */
+  sendFrame(frame: Uint8Array, onSent?: () => void): boolean;
   /** Encodes `message` into one frame and {@link send}s it. */
   sendMessage(message: NetworkMessage, callback?: (error?: Error) => void): boolean;
   /** Bytes queued in user space and not yet handed to the kernel (framing included). */

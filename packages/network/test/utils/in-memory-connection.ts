@@ -25,9 +25,10 @@ export class InMemoryConnection implements NetworkConnection {
     return [a, b];
   }
 
-  sendFrame(frame: Uint8Array): void {
+  sendFrame(frame: Uint8Array, onSent?: () => void): void {
     this.peer.inbox.push(frame.slice());
     queueMicrotask(() => this.peer.drain());
+    if (onSent !== undefined) queueMicrotask(onSent); // copied above: the sender may reuse `frame`
   }
 
   sendMessage(message: NetworkMessage): void {

@@ -144,8 +144,8 @@ export class WsConnection implements Connection {
   }
 
   /** {@inheritDoc Connection.sendFrame} */
-  sendFrame(frame: Uint8Array): boolean {
-    return this.send(frame);
+  sendFrame(frame: Uint8Array, onSent?: () => void): boolean {
+    return this.send(frame, onSent === undefined ? undefined : () => onSent());
   }
 
   /** {@inheritDoc Connection.sendMessage} */
