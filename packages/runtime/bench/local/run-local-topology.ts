@@ -1,5 +1,6 @@
 // Runs producers and consumers as real subtask threads over local channels in one NetworkEnvironment.
 import type { Worker } from 'node:worker_threads';
+import { benchNetworkOverrides } from '../bench-env.js';
 import { createTsWorker, LocalBufferPool, NetworkEnvironment, TaskIoMetrics, type NetworkOptions } from '@sluice/network';
 import type { SerializerSpec } from '../../src/serialization/index.js';
 import type { FromLocalChannelWorker, LocalChannelWorkerData } from './local-channel-messages.js';
@@ -43,7 +44,7 @@ export interface LocalTopologyResult {
  * checks that every segment came back to the network buffer pool.
  */
 export async function runLocalTopology(options: LocalTopologyOptions): Promise<LocalTopologyResult> {
-  const env = new NetworkEnvironment(options.network ?? {});
+  const env = new NetworkEnvironment({ ...(options.network ?? {}), ...benchNetworkOverrides() });
   const gateSignals = Array.from({ length: options.numConsumers }, () => env.allocateSignal());
   const partitions = Array.from({ length: options.numProducers }, () => env.createResultPartition(options.numConsumers, gateSignals));
   const gates = gateSignals.map((signal, j) => ({ signal, channels: partitions.map((p) => ({ kind: 'local' as const, queueId: p.queueIds[j] })) }));

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { idToHex, randomId, type NetworkOptions } from '@sluice/network';
 import type { SerializerSpec } from '../../src/serialization/index.js';
+import { benchNetworkOverrides, benchTaskManagerNodeArgs } from '../bench-env.js';
 import type { BenchTaskManagerArgs, ConsumerSpec, FromBenchTaskManager, ProducerSpec, ToBenchTaskManager } from './bench-messages.js';
 
 // Process entry: ./bench-task-manager.ts
@@ -30,8 +31,7 @@ export class BenchTaskManager {
   /** Starts a TaskManager process and waits until its data server listens. */
   static async start(name: string, network: NetworkOptions): Promise<BenchTaskManager> {
     const args: BenchTaskManagerArgs = { name, network };
-    const profile = process.env.SLUICE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SLUICE_CPU_PROF}`] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', TASK_MANAGER_ENTRY, JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = spawn(process.execPath, [...benchTaskManagerNodeArgs(), '--import', 'tsx', TASK_MANAGER_ENTRY, JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const tm = new BenchTaskManager(name, child);
     const listening = await tm.next('listening');
     tm.url = listening.url;
@@ -119,7 +119,7 @@ export interface RemoteTopologyResult {
  * shuts every process down, checking for leaked segments.
  */
 export async function runRemoteTopology(options: RemoteTopologyOptions): Promise<RemoteTopologyResult> {
-  const network: NetworkOptions = { ...(options.network ?? {}), creditModel: options.creditModel };
+  const network: NetworkOptions = { ...(options.network ?? {}), ...benchNetworkOverrides(), creditModel: options.creditModel };
   const numTms = options.producersPerTm.length;
   const tms = await Promise.all(Array.from({ length: numTms }, (_, i) => BenchTaskManager.start(`tm-${i}`, network)));
   try {
