@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
-  EVENT_CHANNEL_FAILED, eventTypeOf, IO_METRIC, NetworkError, OutputFlusher,
+  EVENT_CHANNEL_FAILED, eventTypeOf, IO_METRIC, NETWORK_ERROR_CODES, NetworkError, OutputFlusher, type NetworkErrorCode,
   type BufferSlice, type InputGate, type NetworkMemory, type ResultPartition, type TaskIoMetrics,
 } from '@sluice/network';
 import type { OperatorContext, StreamOperator } from '../operators/stream-operator.js';
@@ -158,7 +158,9 @@ export class StreamTask {
         input.gate.release(slice);
         if (eventTypeOf(event) === EVENT_CHANNEL_FAILED) {
           const code = new TextDecoder().decode(event.subarray(4));
-          throw new NetworkError('ERR_NET_PEER_LOST', `input channel ${slice.channelIndex} of gate ${inputs.indexOf(input)} failed with ${code}`);
+          // The channel's own code (ERR_NET_SEQUENCE_GAP, ERR_NET_REMOTE, …) when it is one; a lost peer otherwise.
+          const failure = Object.hasOwn(NETWORK_ERROR_CODES, code) ? (code as NetworkErrorCode) : 'ERR_NET_PEER_LOST';
+          throw new NetworkError(failure, `input channel ${slice.channelIndex} of gate ${inputs.indexOf(input)} failed with ${code}`);
         }
         continue; // barriers and other events come later
       }
