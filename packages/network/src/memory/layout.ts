@@ -52,6 +52,7 @@ export const Q_FLAGS = 6;
 export const Q_POOL = 7; // pool whose max-buffers-per-channel accounting this queue takes part in, or -1
 export const Q_MAX_BUFFERS = 8; // max-buffers-per-channel for this queue, 0 = no cap
 export const Q_PRODUCER_SIGNAL = 9; // signal word the consumer bumps when it frees an entry
+export const Q_CONSUMER_WAKE_OFF = 10; // 1 while the consumer will look by itself (a remote reader without credit): new data bumps its signal without a notify
 export const QUEUE_HEADER_WORDS = 16;
 
 /** Q_FLAGS bits. */

@@ -3,7 +3,7 @@ import { LocalBufferPool, type WaitOptions } from '../buffer/local-buffer-pool.j
 import {
   E_COMMITTED, E_EVENT_LENGTH, E_EVENT_PAYLOAD, E_FINISHED, E_KIND, E_POOL, E_SEGMENT, ENTRY_WORDS, INDEX_MASK,
   KIND_EVENT, MAX_INLINE_EVENT_BYTES, P_NUM_BLOCKED_QUEUES, Q_BACKLOG, Q_FLAGS, Q_HEAD, Q_MAX_BUFFERS, Q_NUM_BUFFERS,
-  Q_POOL, Q_PRODUCER_SIGNAL, Q_TAIL, QF_CONSUMER_RELEASED, QUEUE_HEADER_WORDS,
+  Q_POOL, Q_PRODUCER_SIGNAL, Q_TAIL, QF_CONSUMER_RELEASED, QUEUE_HEADER_WORDS, Q_CONSUMER_WAKE_OFF,
 } from '../memory/layout.js';
 import type { NetworkMemory } from '../memory/network-memory.js';
 import type { BufferSlice } from './buffer-slice.js';
@@ -35,6 +35,15 @@ export class ResultSubpartitionView {
     this.maxBuffers = this.words[this.base + Q_MAX_BUFFERS];
     this.capPool = this.words[this.base + Q_POOL];
     this.head = Atomics.load(this.words, this.base + Q_HEAD);
+  }
+
+  /**
+   * Whether the producer must wake this consumer when data becomes readable (default: yes). A remote reader
+   * without credit says no: it cannot send anyway, and its AddCredit wakes it. After saying yes again, look
+   * for data once more: what was published meanwhile woke no one. Events wake regardless.
+   */
+  setWakeWanted(wanted: boolean): void {
+    Atomics.store(this.words, this.base + Q_CONSUMER_WAKE_OFF, wanted ? 0 : 1);
   }
 
   /** Finished data buffers waiting in the queue (Flink's backlog). */

@@ -3,7 +3,7 @@ import { NetworkError } from '../errors.js';
 import {
   E_COMMITTED, INDEX_MASK, E_EVENT_LENGTH, E_EVENT_PAYLOAD, E_FINISHED, E_KIND, E_POOL, E_SEGMENT, ENTRY_WORDS, KIND_DATA,
   KIND_EVENT, MAX_INLINE_EVENT_BYTES, Q_BACKLOG, Q_CONSUMER_SIGNAL, Q_FLAGS, Q_HEAD, Q_MAX_BUFFERS, Q_NUM_BUFFERS,
-  Q_POOL, Q_PRODUCER_SIGNAL, Q_TAIL, QF_PRODUCER_FINISHED, QUEUE_HEADER_WORDS, Q_IN_USE,
+  Q_POOL, Q_PRODUCER_SIGNAL, Q_TAIL, QF_PRODUCER_FINISHED, QUEUE_HEADER_WORDS, Q_IN_USE, Q_CONSUMER_WAKE_OFF,
 } from '../memory/layout.js';
 import type { NetworkMemory } from '../memory/network-memory.js';
 import { blockForSignal } from '../threads/wait-for-signal.js';
@@ -202,7 +202,7 @@ export class ResultSubpartition {
     Atomics.store(w, entry + E_FINISHED, 1);
     this.tail = (this.tail + 1) & INDEX_MASK;
     Atomics.store(w, this.base + Q_TAIL, this.tail);
-    this.notifyConsumer();
+    this.notifyConsumer(true);
   }
 
   /** Marks the queue finished (after the end-of-partition event was added). */
@@ -249,12 +249,17 @@ export class ResultSubpartition {
     return this.base + QUEUE_HEADER_WORDS + (index & (this.capacity - 1)) * ENTRY_WORDS;
   }
 
-  private notifyConsumer(): void {
+  /**
+   * Tells the consumer that data (or an event) became readable: bumps its signal, and wakes it unless it said
+   * it will look by itself (a remote reader without credit, see {@link ResultSubpartitionView.setWakeWanted}).
+   * Events always wake: they need no credit.
+   */
+  private notifyConsumer(isEvent = false): void {
     // Read every time: a consumer may bind to the queue after the producer started (see bindConsumer).
     const signal = Atomics.load(this.words, this.base + Q_CONSUMER_SIGNAL);
     if (signal < 0) return;
     Atomics.add(this.words, signal, 1);
-    Atomics.notify(this.words, signal);
+    if (isEvent || Atomics.load(this.words, this.base + Q_CONSUMER_WAKE_OFF) === 0) Atomics.notify(this.words, signal);
   }
 
   /** Points queue `queueId` at the signal word its consumer sleeps on; -1 = no consumer yet. */

@@ -108,7 +108,10 @@ export class ReaderQueue implements FlowControlHandler, NetworkPoller {
           }
           return;
         }
-        if (this.isCreditBased) reader.numCreditsAvailable += message.credit;
+        if (this.isCreditBased) {
+          if (reader.numCreditsAvailable === 0 && message.credit > 0) reader.view.setWakeWanted(true); // the poll below looks for data
+          reader.numCreditsAvailable += message.credit;
+        }
         this.context.loop.schedule();
         break;
       }
@@ -185,7 +188,8 @@ export class ReaderQueue implements FlowControlHandler, NetworkPoller {
     }
     const frame = this.freeFrames.pop() ?? this.newFrame();
     const length = encodeBufferResponseInto(frame, reader.receiverId, slice.sequenceNumber >>> 0, this.backlogAfter(reader, slice), DATA_TYPE.DATA_BUFFER, this.context.memory.bytes, slice.offset, slice.length);
-    if (this.isCreditBased) reader.numCreditsAvailable--;
+    // Out of credit: the producer need not wake this thread for every buffer it finishes; AddCredit will.
+    if (this.isCreditBased && --reader.numCreditsAvailable === 0) reader.view.setWakeWanted(false);
     reader.view.release(slice); // the bytes are in the frame: the producer's segment goes back at once
     connection.sendFrame(frame.subarray(0, length), () => this.reuseFrame(frame));
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeEvent, InputGate, NetworkEnvironment, ResultPartition, type BufferSlice } from '../../src/index.js';
+import { encodeEvent, InputGate, NetworkEnvironment, ResultPartition, ResultSubpartitionView, type BufferSlice } from '../../src/index.js';
 
 function readInts(env: NetworkEnvironment, slice: BufferSlice): number[] {
   const out: number[] = [];
@@ -107,6 +107,41 @@ describe('ResultPartition and InputGate in one thread', () => {
     gate.release(b);
     partition.finish();
     expect(gate.pollNext()).toBeNull();
+    env.releasePartition(desc);
+  });
+
+  it('bumps but does not wake a consumer that said it will look by itself; events and a renewed wish wake it', async () => {
+    env = new NetworkEnvironment({ numSegments: 32, segmentSizeBytes: 256 });
+    const signal = env.allocateSignal();
+    const desc = env.createResultPartition(1, [signal]);
+    const partition = new ResultPartition(env.memory, desc, env.waitOptions);
+    const view = new ResultSubpartitionView(env.memory, desc.queueIds[0], env.waitOptions);
+    const words = env.memory.words;
+    const sleep = (): Promise<string> => {
+      const result = Atomics.waitAsync(words, signal, Atomics.load(words, signal), 300);
+      return result.async ? result.value : Promise.resolve(result.value);
+    };
+
+    view.setWakeWanted(false); // a remote reader out of credit
+    const before = Atomics.load(words, signal);
+    let woken = sleep();
+    writeInt(partition, 0, 1);
+    partition.flushAll();
+    expect(Atomics.load(words, signal)).toBeGreaterThan(before); // a later look sees the change
+    expect(await woken).toBe('timed-out'); // but the sleeper was left alone
+
+    woken = sleep();
+    partition.broadcastEvent(encodeEvent(7, new Uint8Array(0))); // events need no credit: they always wake
+    expect(await woken).toBe('ok');
+
+    view.setWakeWanted(true);
+    woken = sleep();
+    writeInt(partition, 0, 2);
+    partition.flushAll();
+    expect(await woken).toBe('ok');
+
+    view.releaseAll();
+    partition.finish();
     env.releasePartition(desc);
   });
 });
