@@ -5,6 +5,7 @@ import {
   BUFFER_RESPONSE_OVERHEAD,
   DATA_TYPE,
   encodeBufferResponse,
+  encodeBufferResponseInto,
   encodedLength,
   encodeMessage,
   encodeMessageInto,
@@ -161,5 +162,23 @@ describe('encoder checks', () => {
     const { messages, errors } = decodeChunks([encodeMessage(msg)], new FrameDecoder({ maxFrameBytes: 1 << 20 }));
     expect(errors).toEqual([]);
     expect(messages.length === 1 && messages[0]!.type === 'ErrorResponse' && messages[0].code === msg.code).toBe(true);
+  });
+});
+
+describe('encodeBufferResponseInto', () => {
+  it('writes the bytes encodeBufferResponse returns, from shared memory at any alignment, into a reused target', () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(4096));
+    for (let i = 0; i < shared.length; i++) shared[i] = (i * 13) & 0xff;
+    const padding = 8 - (BUFFER_RESPONSE_OVERHEAD % 8);
+    const target = new Uint8Array(padding + BUFFER_RESPONSE_OVERHEAD + 2048).subarray(padding); // as ReaderQueue pads its frames
+    for (const offset of [0, 1, 7, 64, 1000]) {
+      const length = encodeBufferResponseInto(target, receiverId, offset, 3, DATA_TYPE.DATA_BUFFER, shared, offset, 2000);
+      expect(length).toBe(BUFFER_RESPONSE_OVERHEAD + 2000);
+      expect(toHex(target.subarray(0, length))).toBe(toHex(encodeBufferResponse(receiverId, offset, 3, DATA_TYPE.DATA_BUFFER, shared, offset, 2000)));
+    }
+  });
+
+  it('refuses a target too short for the frame', () => {
+    expect(() => encodeBufferResponseInto(new Uint8Array(BUFFER_RESPONSE_OVERHEAD + 9), receiverId, 0, 0, DATA_TYPE.DATA_BUFFER, new Uint8Array(10), 0, 10)).toThrow(RangeError);
   });
 });
