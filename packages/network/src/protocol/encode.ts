@@ -168,9 +168,9 @@ export function encodeBufferResponse(
   payloadOffset: number,
   payloadLength: number,
 ): Uint8Array {
-  checkBufferResponse(receiverId, sequenceNumber, backlog, dataType, payloadBytes, payloadOffset, payloadLength); // before allocating
+  checkBufferResponse(receiverId, sequenceNumber, backlog, dataType, payloadBytes, payloadOffset, payloadLength);
   const frame = allocFrame(BUFFER_RESPONSE_OVERHEAD + payloadLength);
-  encodeBufferResponseInto(frame, receiverId, sequenceNumber, backlog, dataType, payloadBytes, payloadOffset, payloadLength);
+  writeBufferResponse(frame, 0, receiverId, sequenceNumber, backlog, dataType, payloadBytes, payloadOffset, payloadLength);
   return frame;
 }
 

@@ -9,6 +9,7 @@ import type {
   JobStatus,
   JobSubmitRequest,
   JobSubmitResponse,
+  JobSummary,
   JobVertexBackPressureInfo,
   RestError,
   TaskManagerInfo,
@@ -21,7 +22,7 @@ export const REST_TOKEN_HEADER = 'x-sluice-token';
 export const TERMINAL_JOB_STATES: ReadonlySet<JobStatus> = new Set<JobStatus>(['FINISHED', 'FAILED', 'CANCELED']);
 
 /** One entry of `GET /jobs/overview` (Flink's JobDetails summary): what `sluice list` prints. */
-export type JobOverview = Pick<JobDetails, 'jid' | 'name' | 'state' | 'start-time' | 'end-time' | 'duration'>;
+export type JobOverview = JobSummary;
 
 /** Options of {@link RestClient}. */
 export interface RestClientOptions {

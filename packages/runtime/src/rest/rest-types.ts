@@ -52,14 +52,19 @@ export interface JobIdWithStatus {
   status: JobStatus;
 }
 
-/** `GET /jobs/:id`. */
-export interface JobDetails {
+/** What `GET /jobs/:id` and each `GET /jobs/overview` entry both say of a job. */
+export interface JobSummary {
   'jid': string;
   'name': string;
   'state': JobStatus;
   'start-time': number;
   'end-time': number;
+  /** Until `end-time`, or until now while the job runs (ms). */
   'duration': number;
+}
+
+/** `GET /jobs/:id`. */
+export interface JobDetails extends JobSummary {
   'now': number;
   'timestamps': Partial<Record<JobStatus, number>>;
   'vertices': Array<{

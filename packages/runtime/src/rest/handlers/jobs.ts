@@ -4,18 +4,12 @@ import { RuntimeError } from '../../errors.js';
 import type { Job, SubtaskExecution } from '../../jobmanager/job.js';
 import type { ExecutionState } from '../../rpc/messages.js';
 import { jobIdParam, type RestRoute } from '../rest-handler.js';
-import type { JobDetails, JobIdWithStatus, JobStatus, JobSubmitResponse } from '../rest-types.js';
+import type { JobDetails, JobIdWithStatus, JobStatus, JobSubmitResponse, JobSummary } from '../rest-types.js';
 import { validateSubmitRequest } from '../validate-submit-request.js';
 import { ioMetricsInfoOf } from './vertices.js';
 
 /** One entry of `GET /jobs/overview` (Flink's JobDetails overview; task counts by lower-case state). */
-export interface JobOverview {
-  'jid': string;
-  'name': string;
-  'state': JobStatus;
-  'start-time': number;
-  'end-time': number;
-  'duration': number;
+export interface JobOverview extends JobSummary {
   'last-modification': number;
   'tasks': Record<'total' | 'created' | 'deploying' | 'initializing' | 'running' | 'finished' | 'canceling' | 'canceled' | 'failed', number>;
 }
@@ -139,18 +133,25 @@ function aggregateMetrics(subtasks: readonly SubtaskExecution[]): Record<string,
   return metrics;
 }
 
-/** `GET /jobs/:jobid` of `job` at time `now` (epoch ms). */
-export function renderJobDetails(job: Job, now: number): JobDetails {
-  const subtasks = job.subtasks();
-  const timestamps: Partial<Record<JobStatus, number>> = {};
-  for (const [state, at] of Object.entries(job.timestamps)) if (state !== 'FAILING') timestamps[state as JobStatus] = at;
-  const details: JobDetails = {
+/** The fields details and overview share, at time `now` (epoch ms). */
+function summarizeJob(job: Job, now: number): JobSummary {
+  return {
     'jid': job.jobId,
     'name': job.name,
     'state': job.status,
     'start-time': job.startTime,
     'end-time': job.endTime,
     'duration': (job.endTime === -1 ? now : job.endTime) - job.startTime,
+  };
+}
+
+/** `GET /jobs/:jobid` of `job` at time `now` (epoch ms). */
+export function renderJobDetails(job: Job, now: number): JobDetails {
+  const subtasks = job.subtasks();
+  const timestamps: Partial<Record<JobStatus, number>> = {};
+  for (const [state, at] of Object.entries(job.timestamps)) if (state !== 'FAILING') timestamps[state as JobStatus] = at;
+  const details: JobDetails = {
+    ...summarizeJob(job, now),
     'now': now,
     'timestamps': timestamps,
     'vertices': job.graph.vertices.map((vertex) => {
@@ -183,12 +184,7 @@ export function renderJobOverview(job: Job, now: number): JobOverview {
   const subtasks = job.subtasks();
   const count = (state: SubtaskExecution['state']): number => subtasks.filter((subtask) => subtask.state === state).length;
   return {
-    'jid': job.jobId,
-    'name': job.name,
-    'state': job.status,
-    'start-time': job.startTime,
-    'end-time': job.endTime,
-    'duration': (job.endTime === -1 ? now : job.endTime) - job.startTime,
+    ...summarizeJob(job, now),
     'last-modification': Math.max(...Object.values(job.timestamps)),
     'tasks': {
       total: subtasks.length,
