@@ -63,8 +63,8 @@ export class DataStream<T> {
   /**
    * Runs CPU-heavy work off the subtask thread: records are batched (`batchSize`, default 256) and each
    * batch is handed to the function the job module exports as `exportName` — `(batch) => results` — in
-   * a piscina pool of `maxThreads` threads (default 2). At most `maxInFlight` batches (default 4) are in
-   * the pool at once; beyond that the operator stops taking input, so a slow pool backpressures upstream
+   * a piscina pool of `maxThreads` threads (default 2). With `maxInFlight` batches (default 4) in the pool
+   * the operator stops taking input (checked per input buffer), so a slow pool backpressures upstream
    * (Flink's async I/O pattern with a bounded queue). Results keep the input's order.
    */
   mapBatchesInPool<R>(exportName: string, options: { batchSize?: number; maxThreads?: number; maxInFlight?: number } = {}): SingleOutputStreamOperator<R> {

@@ -10,13 +10,15 @@ const POOL_WORKER = fileURLToPath(new URL('./pool-task-bootstrap.mjs', import.me
 export interface PoolJobModule {
   jobModuleUrl: string;
   programArgs: string[];
+  contextConfig: Record<string, unknown>;
 }
 
 /**
  * Flink's AsyncWaitOperator (ordered) for CPU-bound work: records are collected into batches, each
- * batch runs `job[exportName](batch)` on a piscina thread, and results are emitted in input order. At
- * most `maxInFlight` batches are in the pool; with that many, {@link isAvailable} is false and the
- * subtask's mailbox stops taking input — a slow pool backpressures upstream. Piscina fits here
+ * batch runs `job[exportName](batch)` on a piscina thread, and results are emitted in input order. With
+ * `maxInFlight` batches in the pool, {@link isAvailable} is false and the subtask's mailbox stops taking
+ * input — a slow pool backpressures upstream. The mailbox asks before each input buffer, so the pool holds
+ * at most `maxInFlight` batches plus those one buffer's records complete. Piscina fits here
  * (short, stateless per-batch tasks) where it does not fit subtasks themselves.
  *
  * Owned by: one subtask worker thread (the pool's threads belong to it).
@@ -45,7 +47,8 @@ export class PoolMapOperator<I, O> implements StreamOperator<I> {
       minThreads: 1,
       maxThreads: this.maxThreads,
       idleTimeout: 60_000,
-      maxQueue: this.maxInFlight,
+      // No maxQueue: the in-flight count below is the bound. It is checked per input buffer, so one buffer of
+      // small records may submit a few batches past it; a piscina queue limit would then reject a task and fail the job.
       atomics: 'disabled',
     });
   }

@@ -4,10 +4,10 @@ import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
-// The job module calls env.execute() at its top level: here that must build nothing and run nothing.
-globalThis[Symbol.for('sluice.job-executor')] = async (plan) => ({ jobId: '', jobName: plan.jobName, netRuntimeMs: 0 });
-process.argv = [process.execPath, workerData.jobModuleUrl, ...workerData.programArgs];
-const job = await import(workerData.jobModuleUrl);
+// The same import as a subtask's: the job's env.execute() builds its plan and runs nothing, with the same
+// program arguments and context configuration, so the module's state is what the subtask saw.
+const { importJobModule } = await import('../task/import-job-plan.ts');
+const { module: job } = await importJobModule(workerData.jobModuleUrl, { programArgs: workerData.programArgs, contextConfig: workerData.contextConfig });
 
 /** One pool task: `{ exportName, batch }` → the export's result for the batch. */
 export default async function runBatch({ exportName, batch }) {

@@ -68,7 +68,7 @@ export async function runSubtask(data: SubtaskWorkerData, port: SubtaskPort): Pr
       const edge = vertex.inputs.find((e) => e.id === spec.edgeId);
       return { gate, deserializers: gate.channels.map(() => new RecordDeserializer(createSerializer(spec.serializer, edge?.name ?? spec.edgeId))) };
     });
-    const chain = buildOperatorChain(vertex, writers, { jobModuleUrl: data.jobModuleUrl, programArgs: data.programArgs });
+    const chain = buildOperatorChain(vertex, writers, { jobModuleUrl: data.jobModuleUrl, programArgs: data.programArgs, contextConfig: data.contextConfig });
     const context: OperatorContext = {
       taskName: vertex.name, subtaskIndex: tdd.subtaskIndex, parallelism: tdd.parallelism, maxParallelism: vertex.maxParallelism,
       config: plan.jobGraph.config, throttles,
