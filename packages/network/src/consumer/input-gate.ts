@@ -109,6 +109,31 @@ export class InputGate {
     }
   }
 
+  /**
+   * Waits until any of `gates` has data or is finished: one wait on the signal word they share (a subtask's
+   * gates are built on one), counted once as idle time in the first gate's metrics.
+   * @throws RangeError when the gates sleep on different signal words
+   */
+  static async waitForAny(gates: readonly InputGate[]): Promise<number> {
+    const [first] = gates;
+    if (gates.some((gate) => gate.descriptor.signal !== first.descriptor.signal)) {
+      throw new RangeError('InputGate.waitForAny needs gates that share one signal word');
+    }
+    if (gates.length === 1) return first.waitForData();
+    first.metrics?.startTimer('idleTimeMs');
+    try {
+      return await waitForSignal(
+        first.words,
+        first.descriptor.signal,
+        () => gates.some((gate) => gate.isFinished || gate.hasData()),
+        first.waitOptions.spinBeforeWaitMicros,
+        first.waitOptions.waitTimeoutMs,
+      );
+    } finally {
+      first.metrics?.stopTimer('idleTimeMs');
+    }
+  }
+
   /** Gives back everything every channel holds: cancel. */
   releaseAll(): void {
     for (const channel of this.channels) channel.releaseAll();

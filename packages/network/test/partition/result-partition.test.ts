@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeEvent, InputGate, NetworkEnvironment, ResultPartition, ResultSubpartitionView, type BufferSlice } from '../../src/index.js';
+import { encodeEvent, InputGate, NetworkEnvironment, ResultPartition, ResultSubpartitionView, TaskIoMetrics, type BufferSlice } from '../../src/index.js';
 
 function readInts(env: NetworkEnvironment, slice: BufferSlice): number[] {
   const out: number[] = [];
@@ -143,5 +143,32 @@ describe('ResultPartition and InputGate in one thread', () => {
     view.releaseAll();
     partition.finish();
     env.releasePartition(desc);
+  });
+
+  it('waits once for any of several gates on one signal word, and counts that wait once as idle time', async () => {
+    env = new NetworkEnvironment({ numSegments: 32, segmentSizeBytes: 256 });
+    const signal = env.allocateSignal();
+    const descs = [env.createResultPartition(1, [signal]), env.createResultPartition(1, [signal])];
+    const partitions = descs.map((desc) => new ResultPartition(env.memory, desc, env.waitOptions));
+    const metrics = TaskIoMetrics.create();
+    const gates = descs.map((desc, i) => new InputGate(env.memory, { signal, channels: [{ kind: 'local', queueId: desc.queueIds[0] }] }, env.waitOptions, i === 0 ? metrics : null));
+
+    const waited = InputGate.waitForAny(gates);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    writeInt(partitions[1], 0, 42); // data on the second gate only
+    partitions[1].flushAll();
+    expect(await waited).toBeGreaterThanOrEqual(25);
+    expect(metrics.get('idleTimeMs')).toBeGreaterThanOrEqual(25);
+    expect(metrics.get('idleTimeMs')).toBeLessThan(1000);
+    const slice = gates[1].pollNext()!;
+    expect(readInts(env, slice)).toEqual([42]);
+    gates[1].release(slice);
+
+    const other = new InputGate(env.memory, { signal: env.allocateSignal(), channels: [] }, env.waitOptions);
+    await expect(InputGate.waitForAny([gates[0], other])).rejects.toThrow(RangeError);
+
+    for (const partition of partitions) partition.finish();
+    for (const gate of gates) while (!gate.isFinished) gate.pollNext();
+    for (const desc of descs) env.releasePartition(desc);
   });
 });

@@ -2,8 +2,8 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
-  EVENT_CHANNEL_FAILED, eventTypeOf, IO_METRIC, NETWORK_ERROR_CODES, NetworkError, OutputFlusher, type NetworkErrorCode,
-  type BufferSlice, type InputGate, type NetworkMemory, type ResultPartition, type TaskIoMetrics,
+  EVENT_CHANNEL_FAILED, eventTypeOf, InputGate, IO_METRIC, NETWORK_ERROR_CODES, NetworkError, OutputFlusher, type NetworkErrorCode,
+  type BufferSlice, type NetworkMemory, type ResultPartition, type TaskIoMetrics,
 } from '@sluice/network';
 import type { OperatorContext, StreamOperator } from '../operators/stream-operator.js';
 import type { RecordDeserializer } from '../serialization/record-deserializer.js';
@@ -183,13 +183,8 @@ export class StreamTask {
   private async waitForAnyInput(): Promise<void> {
     // Flush what waits downstream before going idle, so records do not sit out a whole buffer timeout.
     this.flusher.maybeFlush(performance.now());
-    const active = this.inputs.filter((input) => !input.gate.isFinished);
-    if (active.length === 1) {
-      await active[0].gate.waitForData();
-      return;
-    }
-    // Several gates: poll them in turn with short waits (each gate sleeps on its own signal word).
-    await Promise.race(active.map((input) => input.gate.waitForData()));
+    // One wait for all gates: they share the subtask's signal word (TaskManager builds them so).
+    await InputGate.waitForAny(this.inputs.filter((input) => !input.gate.isFinished).map((input) => input.gate));
   }
 
   private flushRecordCounts(numRecordsIn: number): void {

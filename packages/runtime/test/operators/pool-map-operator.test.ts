@@ -7,7 +7,7 @@ const JOB = { jobModuleUrl: pathToFileURL(new URL('./fixtures/pool-job.ts', impo
 describe('PoolMapOperator on a real piscina pool', () => {
   it('takes a whole input buffer of batches past maxInFlight without failing, and keeps the order', async () => {
     const out: number[] = [];
-    const operator = new PoolMapOperator<number, number>('double', 1, 1, 1, JOB, { collect: (value) => out.push(value) } as never);
+    const operator = new PoolMapOperator<number, number>('double', 1, 1, 1, JOB, { collect: (value: number) => out.push(value) } as never);
     operator.open({} as never);
     try {
       // One buffer's worth of records arrives between two availability checks: 50 one-record batches.
