@@ -110,7 +110,8 @@ export class JobManager implements RpcServerHandler {
       case 'Heartbeat':
         if (message.resourceId !== tm.resourceId) return this.#violation(link, `Heartbeat names ${message.resourceId}, but this link registered ${tm.resourceId}`);
         for (const task of message.tasks ?? []) {
-          for (const job of this.#jobs.values()) if (!job.isTerminal) job.updateMetrics(tm.resourceId, task.executionId, task.metrics, task.channels);
+          const job = this.#jobs.get(task.jobId);
+          if (job !== undefined && !job.isTerminal) job.updateMetrics(tm.resourceId, task.executionId, task.metrics, task.channels);
         }
         if (message.taskManager !== undefined) this.#taskManagerMetrics.set(tm.resourceId, message.taskManager);
         return;

@@ -86,6 +86,8 @@ export interface InputChannelMetrics {
 
 /** One subtask's metrics in a heartbeat, named as in `metrics/metric-names.ts` (finite numbers only). */
 export interface TaskMetricsReport {
+  /** The job the subtask belongs to: execution ids are derived from the graph, so two runs of one job share them. */
+  jobId: string;
   executionId: string;
   metrics: Record<string, number>;
   /** Its remote input channels; absent when it has none. */

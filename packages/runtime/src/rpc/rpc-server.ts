@@ -231,8 +231,8 @@ export function parseTaskManagerMessage(text: string): TaskManagerToJobManager {
       if (value.tasks !== undefined) {
         if (!Array.isArray(value.tasks)) throw protocolError('Heartbeat.tasks must be an array');
         for (const task of value.tasks) {
-          if (!isRecord(task) || typeof task.executionId !== 'string' || !isRecord(task.metrics)) {
-            throw protocolError('Heartbeat.tasks[] must be { executionId: string, metrics: { [name]: number } }');
+          if (!isRecord(task) || typeof task.jobId !== 'string' || typeof task.executionId !== 'string' || !isRecord(task.metrics)) {
+            throw protocolError('Heartbeat.tasks[] must be { jobId: string, executionId: string, metrics: { [name]: number } }');
           }
           for (const metric of Object.values(task.metrics)) {
             if (typeof metric !== 'number' && metric !== null) throw protocolError('Heartbeat metrics must be numbers');

@@ -92,8 +92,8 @@ export class TaskManager {
   /** A heartbeat with each subtask's metrics (a sample of each: see TaskMetricsSampler) and the TaskManager's own. */
   heartbeat(): TaskManagerToJobManager {
     const tasks: TaskMetricsReport[] = [];
-    for (const job of this.jobs.values()) {
-      for (const [executionId, task] of job.tasks) tasks.push(task.sampler.sample(executionId));
+    for (const [jobId, job] of this.jobs) {
+      for (const [executionId, task] of job.tasks) tasks.push(task.sampler.sample(jobId, executionId));
     }
     return { type: 'Heartbeat', resourceId: this.resourceId, tasks, taskManager: sampleTaskManagerMetrics(this.env) };
   }

@@ -49,7 +49,7 @@ export class TaskMetricsSampler {
   }
 
   /** Takes a sample now and returns the subtask's report for the heartbeat. */
-  sample(executionId: string): TaskMetricsReport {
+  sample(jobId: string, executionId: string): TaskMetricsReport {
     const now = epochMs();
     const values = this.#io.read(now);
     const metrics: Partial<Record<TaskMetricName, number>> = {};
@@ -57,7 +57,7 @@ export class TaskMetricsSampler {
     const backPressured = values.softBackPressuredTimeMs + values.hardBackPressuredTimeMs;
     metrics.accumulatedIdleTime = values.idleTimeMs;
     metrics.accumulatedBackpressuredTime = backPressured;
-    if (!this.#isRunning) return { executionId, metrics: metrics as Record<string, number> };
+    if (!this.#isRunning) return { jobId, executionId, metrics: metrics as Record<string, number> };
 
     this.#window.add(now, values);
     const rates = this.#window.rates();
@@ -66,7 +66,7 @@ export class TaskMetricsSampler {
     metrics.accumulatedBusyTime = Math.max(0, lifetime - values.idleTimeMs - backPressured);
     this.#sampleOutputPools(metrics);
     const channels = this.#sampleInputBuffers(metrics);
-    return { executionId, metrics: metrics as Record<string, number>, ...(channels.length > 0 ? { channels } : {}) };
+    return { jobId, executionId, metrics: metrics as Record<string, number>, ...(channels.length > 0 ? { channels } : {}) };
   }
 
   #sampleOutputPools(metrics: Partial<Record<TaskMetricName, number>>): void {

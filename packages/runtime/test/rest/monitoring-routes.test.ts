@@ -31,11 +31,12 @@ function metricsOf(tdd: TaskDeploymentDescriptor): Record<string, number> {
   };
 }
 
-function sendHeartbeat(): void {
+function sendHeartbeat(tdds: readonly TaskDeploymentDescriptor[] = tm.submitted): void {
   tm.sendRaw({
     type: 'Heartbeat',
     resourceId: tm.resourceId,
-    tasks: tm.submitted.map((tdd) => ({
+    tasks: tdds.map((tdd) => ({
+      jobId,
       executionId: tdd.executionId,
       metrics: metricsOf(tdd),
       ...(tdd.vertexId === map ? { channels: [{ gate: 0, channel: 1, credit: 2, unannouncedCredit: 0, backlog: 3, queuedBuffers: 4, numBuffersIn: 5, numBytesIn: 6 }] } : {}),
@@ -79,6 +80,20 @@ describe('GET /jobs/:jobid/vertices/:vertexid/backpressure', () => {
       ],
     });
     expect((await rest(`/jobs/${jobId}/vertices/${map}/backpressure`)).body).toMatchObject({ backpressureLevel: 'ok', subtasks: [{ busyRatio: 0.99 }, { busyRatio: 0.99 }] });
+  });
+});
+
+describe('heartbeat task reports', () => {
+  it('go to the job they name, even when a second run of the same graph has the same execution ids', async () => {
+    const graph = sourceToSink(2, 2);
+    const secondJobId = (await rest('/jobs', { method: 'POST', body: JSON.stringify(submission(graph)) })).body.jobid;
+    await waitFor('second deployment', () => tm.submitted.length === 8);
+    const [first, second] = [tm.submitted.slice(0, 4), tm.submitted.slice(4)];
+    for (const tdd of second) tm.report(tdd, 'RUNNING');
+    expect(second.map((tdd) => tdd.executionId)).toEqual(first.map((tdd) => tdd.executionId)); // the premise
+    sendHeartbeat(first); // only the first job's subtasks report
+    await waitFor('metrics', async () => (await rest(`/jobs/${jobId}/vertices/${source}/backpressure`)).body.status === 'ok');
+    expect((await rest(`/jobs/${secondJobId}/vertices/${source}/backpressure`)).body).toEqual({ status: 'deprecated' });
   });
 });
 
