@@ -294,6 +294,8 @@ describe('cancel', () => {
     expect((await rest('/overview')).body).toMatchObject({ 'jobs-cancelled': 1, 'slots-available': 2 });
     // Canceling again changes nothing.
     expect((await rest(`/jobs/${jobId}`, { method: 'PATCH' })).status).toBe(202);
+    expect((await jobState(rest, jobId)).state).toBe('CANCELED');
+    expect(a.canceled).toHaveLength(3);
   });
 
   it('cancels the running jobs when the JobManager closes', async () => {

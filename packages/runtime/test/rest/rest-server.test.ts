@@ -154,9 +154,10 @@ describe('RestServer', () => {
   });
 
   it('serves the configuration with the token redacted', async () => {
-    const rest = await setUp();
+    const rest = await setUp({ 'cluster.token': TOKEN });
     const { status, body } = await rest('/config');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ 'rest.port': 0, 'heartbeat.interval': 50, 'jobmanager.rpc.address': '127.0.0.1' });
+    expect(body).toMatchObject({ 'rest.port': 0, 'heartbeat.interval': 50, 'jobmanager.rpc.address': '127.0.0.1', 'cluster.token': '(set)' });
+    expect(JSON.stringify(body)).not.toContain(TOKEN);
   });
 });
