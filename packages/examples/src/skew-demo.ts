@@ -20,7 +20,7 @@
 //        (The first seconds show no backpressure yet: small records fill ~20 buffers per channel before the
 //        source has to wait, and the rates are averaged over 5 s; hence the 10 s of measuring.)
 // (The pre-aggregation drops the last partial batch of a cancelled job: fine for a diagnosis, not for a real count.)
-import { ParameterTool, StreamExecutionEnvironment, jobGraphToJson, type Collector } from '@sluice/runtime';
+import { ParameterTool, StreamExecutionEnvironment, type Collector } from '@sluice/runtime';
 
 /** One record: a key and a count (1 at the source, a partial sum after pre-aggregation). */
 interface KeyCount {
@@ -78,7 +78,7 @@ async function buildJob(jobMode: string): Promise<void> {
 
 /** The driver: a local cluster, both modes one after the other, a diagnosis of each. */
 async function drive(): Promise<void> {
-  const { startLocalCluster, bundleAndCaptureJob, RestClient, readJobSnapshot, formatTopTable, findBottleneck } = await import('@sluice/runtime/client');
+  const { startLocalCluster, submitJobFile, RestClient, readJobSnapshot, formatTopTable, findBottleneck } = await import('@sluice/runtime/client');
   const { fileURLToPath } = await import('node:url');
   const seconds = params.getNumber('seconds', 10);
   const passOn = ['rate', 'cost-us'].flatMap((key) => (params.has(key) ? [`--${key}`, String(params.get(key))] : []));
@@ -89,8 +89,7 @@ async function drive(): Promise<void> {
   try {
     for (const jobMode of ['skewed', 'pre-aggregated']) {
       const programArgs = ['--mode', jobMode, ...passOn];
-      const { code, plan } = await bundleAndCaptureJob(fileURLToPath(import.meta.url), { programArgs, contextConfig: { parallelism: 2 } });
-      const jobId = await client.submit({ jobName: plan.jobName, jobGraph: jobGraphToJson(plan.jobGraph), code, programArgs, contextConfig: { parallelism: 2 } });
+      const jobId = await submitJobFile(client, fileURLToPath(import.meta.url), { programArgs, contextConfig: { parallelism: 2 } });
       process.stdout.write(`\n=== ${jobMode}: job ${jobId}, measuring for ${seconds} s ===\n`);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
       const snapshot = await readJobSnapshot(client, jobId);

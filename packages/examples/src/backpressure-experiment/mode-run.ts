@@ -1,8 +1,7 @@
 // Runs the experiment in one mode: its own local cluster, the job, calibration, the throttle schedule, then the analysis.
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jobGraphToJson } from '@sluice/runtime';
-import { bundleAndCaptureJob, RestClient, startLocalCluster, type LocalCluster } from '@sluice/runtime/client';
+import { describeExit, RestClient, startLocalCluster, submitJobFile, summarizeLine, TERMINAL_JOB_STATES, type LocalCluster } from '@sluice/runtime/client';
 import { buildModeDetails, liveRates, type PhaseChange } from './mode-analysis.js';
 import { rateOver } from './analysis.js';
 import { PHASES, type ExperimentMode, type ExperimentTiming, type ModeDetails, type NetworkSettings } from './experiment-types.js';
@@ -51,7 +50,7 @@ export async function runMode(mode: ExperimentMode, context: ModeRunContext): Pr
     logLevel: 'warn',
     overrides: { 'heartbeat.interval': 100, 'taskmanager.network.credit-model': mode !== 'legacy' },
     onOutput: (name, line) => {
-      if (!isStopping) context.log(formatProcessLine(name, line)); // warnings while stopping are the stop itself
+      if (!isStopping) context.log(`[${name}] ${summarizeLine(line)}`); // warnings while stopping are the stop itself
     },
     signal,
   });
@@ -62,7 +61,7 @@ export async function runMode(mode: ExperimentMode, context: ModeRunContext): Pr
   const ourPids = [process.pid, ...cluster.processes.flatMap((p) => (p.child.pid === undefined ? [] : [p.child.pid]))];
   const processes = new ProcessSampler(tmPids, ourPids);
   try {
-    const network = await readNetworkSettings(cluster.restUrl);
+    const network = await readNetworkSettings(rest);
     jobId = await submitJob(rest, mode);
     // Polls get a short timeout: a poll is worth nothing 5 s late.
     const pollRest = new RestClient(cluster.restUrl, { timeoutMs: 5_000 });
@@ -98,7 +97,7 @@ class ScheduleRun {
     readonly sampler: JobMetricsSampler,
     readonly processes: ProcessSampler,
   ) {
-    void cluster.unexpectedExit.then((exit) => (this.#exit = `${exit.name} (pid ${exit.pid ?? '?'}) exited with ${exit.signal ?? `code ${exit.code}`}: ${exit.lastLines.join(' | ')}`));
+    void cluster.unexpectedExit.then((exit) => (this.#exit = describeExit(exit)));
   }
 
   async execute(network: NetworkSettings): Promise<ModeDetails> {
@@ -242,7 +241,7 @@ class ScheduleRun {
     if (this.#exit !== undefined) throw new Error(`[${this.mode}] cluster process died: ${this.#exit}`);
     if (this.sampler.failure !== undefined) throw new Error(`[${this.mode}] polling the JobManager failed: ${this.sampler.failure.message}`);
     const state = this.sampler.state;
-    if (state === 'FAILED' || state === 'CANCELED' || state === 'FINISHED') throw new Error(`[${this.mode}] the job ended (${state}) before the experiment did`);
+    if (state !== undefined && TERMINAL_JOB_STATES.has(state)) throw new Error(`[${this.mode}] the job ended (${state}) before the experiment did`);
   }
 
   #showStatus(): void {
@@ -254,18 +253,15 @@ class ScheduleRun {
 }
 
 /** Bundles the job and submits it as `sluice run` does, with `--mode` as its program argument. */
-async function submitJob(rest: RestClient, mode: ExperimentMode): Promise<string> {
-  const contextConfig = { parallelism: 1 };
-  const programArgs = ['--mode', mode];
-  const { code, plan } = await bundleAndCaptureJob(EXPERIMENT_JOB_FILE, { programArgs, contextConfig });
-  return rest.submit({ jobName: plan.jobName, jobGraph: jobGraphToJson(plan.jobGraph), code, programArgs, contextConfig });
+function submitJob(rest: RestClient, mode: ExperimentMode): Promise<string> {
+  return submitJobFile(rest, EXPERIMENT_JOB_FILE, { programArgs: ['--mode', mode], contextConfig: { parallelism: 1 } });
 }
 
 /** Cancels the job and waits for its end; problems are logged, not thrown (the cluster stops next anyway). */
 async function cancelJob(rest: RestClient, jobId: string, context: ModeRunContext): Promise<void> {
   try {
     const job = await rest.job(jobId);
-    if (job.state === 'FINISHED' || job.state === 'FAILED' || job.state === 'CANCELED') return;
+    if (TERMINAL_JOB_STATES.has(job.state)) return;
     await rest.cancel(jobId);
     await rest.waitForJobEnd(jobId, { pollMs: 100, signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) });
   } catch (error) {
@@ -274,10 +270,8 @@ async function cancelJob(rest: RestClient, jobId: string, context: ModeRunContex
 }
 
 /** The network settings of the cluster (`GET /config`), which bound the buffers in flight. */
-async function readNetworkSettings(restUrl: string): Promise<NetworkSettings> {
-  const response = await fetch(`${restUrl}/config`);
-  if (!response.ok) throw new Error(`GET ${restUrl}/config answered ${response.status}`);
-  const config = (await response.json()) as Record<string, unknown>;
+async function readNetworkSettings(rest: RestClient): Promise<NetworkSettings> {
+  const config = await rest.config();
   const number = (key: string): number => {
     const value = config[key];
     if (typeof value !== 'number') throw new Error(`GET /config has no number "${key}"`);
@@ -290,21 +284,6 @@ async function readNetworkSettings(restUrl: string): Promise<NetworkSettings> {
     maxBuffersPerChannel: number('taskmanager.network.memory.max-buffers-per-channel'),
     isCreditModel: config['taskmanager.network.credit-model'] === true,
   };
-}
-
-const PINO_LEVELS: Record<number, string> = { 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
-
-/** A cluster process's output line, pino JSON shortened to `[tm-1] WARN message`. */
-export function formatProcessLine(name: string, line: string): string {
-  if (line.startsWith('{')) {
-    try {
-      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
-      return `[${name}] ${PINO_LEVELS[entry.level ?? 30] ?? entry.level} ${entry.msg ?? ''}${entry.err?.message ? `: ${entry.err.message}` : ''}`;
-    } catch {
-      // not JSON after all
-    }
-  }
-  return `[${name}] ${line}`;
 }
 
 /** `12.3 M` for 12 300 000. */

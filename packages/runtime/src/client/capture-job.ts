@@ -6,7 +6,9 @@ import type { JobPlan } from '../api/job-executor.js';
 import type { ExecutionConfig } from '../graph/execution-config.js';
 import { CONFIG_KEYS, type SluiceConfig } from '../options.js';
 import { importJobPlan } from '../task/import-job-plan.js';
+import { jobGraphToJson } from '../graph/format-plan.js';
 import { bundleJob, removeJobBundle, writeJobBundle } from './job-bundle.js';
+import type { RestClient } from './rest-client.js';
 
 /** How {@link captureJob} runs the job module. */
 export interface CaptureJobOptions {
@@ -67,6 +69,20 @@ export async function bundleAndCaptureJob(jobFile: string, options: Omit<Capture
   } finally {
     await removeJobBundle(bundleId);
   }
+}
+
+/**
+ * Bundles `jobFile`, captures its plan from the bundle and submits both, as `sluice run` does (without
+ * following the job); returns the job id.
+ */
+export async function submitJobFile(
+  client: RestClient,
+  jobFile: string,
+  options: { programArgs?: string[]; contextConfig?: Partial<ExecutionConfig> } = {},
+): Promise<string> {
+  const { programArgs = [], contextConfig = {} } = options;
+  const { code, plan } = await bundleAndCaptureJob(jobFile, { programArgs, contextConfig });
+  return client.submit({ jobName: plan.jobName, jobGraph: jobGraphToJson(plan.jobGraph), code, programArgs, contextConfig: { ...contextConfig } });
 }
 
 /**

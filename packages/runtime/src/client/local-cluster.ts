@@ -287,7 +287,7 @@ class ProcessGroup {
 const PINO_LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
 /** A pino JSON line as `LEVEL msg: err.message` (an error message needs no config dump); other lines cut at 300 characters. */
-function summarizeLine(line: string): string {
+export function summarizeLine(line: string): string {
   if (line.startsWith('{"level":')) {
     try {
       const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };

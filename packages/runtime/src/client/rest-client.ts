@@ -73,6 +73,11 @@ export class RestClient {
     return this.#request('GET', '/overview');
   }
 
+  /** `GET /config`: the cluster's configuration by Flink key (the token redacted). */
+  config(): Promise<Record<string, unknown>> {
+    return this.#request('GET', '/config');
+  }
+
   /** `GET /taskmanagers`: every registered TaskManager. */
   async taskManagers(): Promise<TaskManagerInfo[]> {
     return (await this.#request<{ taskmanagers: TaskManagerInfo[] }>('GET', '/taskmanagers')).taskmanagers;

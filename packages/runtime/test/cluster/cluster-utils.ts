@@ -1,8 +1,7 @@
 // Helpers for tests against a real local cluster (JobManager and TaskManager processes on loopback).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jobGraphToJson } from '../../src/graph/format-plan.js';
-import { bundleAndCaptureJob } from '../../src/client/capture-job.js';
+import { submitJobFile } from '../../src/client/capture-job.js';
 import { RestClient } from '../../src/client/rest-client.js';
 import type { JobDetails } from '../../src/rest/rest-types.js';
 
@@ -10,9 +9,7 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('../../../..', import.met
 
 /** Bundles `jobFile`, submits it like `sluice run -p N jobFile ...args`, and returns the job id. */
 export async function submitJob(restUrl: string, jobFile: string, programArgs: string[] = [], parallelism = 1): Promise<string> {
-  const contextConfig = { parallelism };
-  const { code, plan } = await bundleAndCaptureJob(jobFile, { programArgs, contextConfig });
-  return new RestClient(restUrl).submit({ jobName: plan.jobName, jobGraph: jobGraphToJson(plan.jobGraph), code, programArgs, contextConfig });
+  return submitJobFile(new RestClient(restUrl), jobFile, { programArgs, contextConfig: { parallelism } });
 }
 
 /** Submits and waits for the job's end. */
