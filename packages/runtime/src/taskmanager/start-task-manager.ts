@@ -59,9 +59,9 @@ export async function startTaskManager(options: StartTaskManagerOptions): Promis
           client = null;
           taskManager.setJobManagerLink(null);
           if (isClosed) return;
-          taskManager.cancelAll();
+          void taskManager.releaseAllJobs().catch((error: Error) => logger.warn({ err: error.message }, 'releasing the jobs failed'));
           if (isRejected) return;
-          logger.warn({ code, reason }, 'lost the JobManager; cancelling subtasks and registering again');
+          logger.warn({ code, reason }, 'lost the JobManager; ending its jobs here and registering again');
           reconnect = setTimeout(() => void connect(), RECONNECT_DELAY_MS);
         },
       });

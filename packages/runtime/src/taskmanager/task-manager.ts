@@ -126,14 +126,17 @@ export class TaskManager {
     }
   }
 
-  /** Cancels every subtask (the JobManager link is gone, or the process stops). */
-  cancelAll(): void {
-    for (const job of this.jobs.values()) for (const task of job.tasks.values()) task.launcher.cancel();
+  /**
+   * Ends every job here: stops its subtasks and frees its partitions, gates and bundle. For when the JobManager
+   * link is gone (no ReleaseJob will come for these jobs; Flink releases a job's resources when its JobManager
+   * disconnects) and when the process stops.
+   */
+  async releaseAllJobs(): Promise<void> {
+    for (const jobId of [...this.jobs.keys()]) await this.releaseJob(jobId);
   }
 
   async close(): Promise<void> {
-    for (const job of this.jobs.values()) for (const task of job.tasks.values()) await task.launcher.kill();
-    for (const jobId of [...this.jobs.keys()]) await this.releaseJob(jobId);
+    await this.releaseAllJobs();
     await this.connections.closeAll();
     await this.server.close();
     await this.service.close();
@@ -206,6 +209,7 @@ export class TaskManager {
   private async releaseJob(jobId: string): Promise<void> {
     const job = this.jobs.get(jobId);
     if (job === undefined) return;
+    this.jobs.delete(jobId); // first: a second release of the same job (link loss racing close) finds nothing
     for (const [executionId, task] of job.tasks) {
       if (!task.launcher.isDone) await task.launcher.kill();
       this.releaseTaskGates(job, executionId);
@@ -214,7 +218,6 @@ export class TaskManager {
       this.service.partitions.unregister(idFromHex(partitionId));
       this.env.releasePartition(descriptor);
     }
-    this.jobs.delete(jobId);
     await removeJobBundle(jobId).catch(() => {});
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RestClient } from '../../src/client/rest-client.js';
 import { startLocalCluster, type LocalCluster } from '../../src/client/local-cluster.js';
+import { startTestJobManager, waitFor } from '../jobmanager/fake-task-manager.js';
 import { REPO_ROOT, runJob, submitJob } from './cluster-utils.js';
 
 const EXAMPLES = join(REPO_ROOT, 'packages/examples/src');
@@ -140,3 +141,32 @@ describe('a TaskManager that hangs mid-job', () => {
     }
   });
 });
+
+describe('a TaskManager whose JobManager dies mid-job', () => {
+  it('ends the job there, frees its network memory, and registers at the JobManager that comes back', async () => {
+    const cluster = await startLocalCluster({ numTaskManagers: 1, slots: 2, logLevel: 'warn', overrides: { 'heartbeat.interval': 200 } });
+    const jobManager = cluster.processes.find((p) => p.role === 'jobmanager')!;
+    let restarted: Awaited<ReturnType<typeof startTestJobManager>> | undefined;
+    try {
+      const jobId = await submitJob(cluster.restUrl, join(EXAMPLES, 'backpressure-demo.ts'), ['--slow-us', '20'], 2);
+      const rest = new RestClient(cluster.restUrl);
+      const usedSegments = async (client: (path: string) => Promise<{ body: any }>) =>
+        Number((await client('/taskmanagers/tm-1/metrics?get=Status.Shuffle.Netty.UsedMemorySegments')).body?.[0]?.value ?? NaN);
+      const first = async (path: string) => ({ body: await (await fetch(`${cluster.restUrl}${path}`)).json() });
+      await waitFor('the job running with buffers in use', async () => (await rest.job(jobId)).state === 'RUNNING' && (await usedSegments(first)) > 0, 20_000);
+
+      const exited = new Promise((resolve) => jobManager.child.once('exit', resolve));
+      jobManager.child.kill('SIGKILL');
+      await exited; // its ports are free again
+      const { port: rpcPort } = new URL(cluster.rpcUrl);
+      const { port: restPort } = new URL(cluster.restUrl);
+      restarted = await startTestJobManager({ 'jobmanager.rpc.port': Number(rpcPort), 'rest.port': Number(restPort), 'heartbeat.interval': 200 });
+      // The TaskManager registers again (every second) with nothing left of the old job.
+      await waitFor('tm-1 registered again, all segments free', async () => (await usedSegments(restarted!.rest)) === 0, 20_000);
+    } finally {
+      await restarted?.jm.close();
+      await cluster.stop().catch(() => {});
+    }
+  }, 60_000);
+});
+
