@@ -31,7 +31,7 @@ export interface BuiltInputGate {
   /** The main-thread side of its remote channels (null when all channels are local). */
   remote: RemoteInputGate | null;
   /** False when the gate shares a signal word that its creator frees. */
-  ownsSignal?: boolean;
+  ownsSignal: boolean;
 }
 
 /**
@@ -121,7 +121,7 @@ export class NetworkService {
       }
       env.releasePool(gate.remote.floatingPool);
     }
-    if (gate.ownsSignal !== false) env.releaseInputGate(gate.descriptor);
+    if (gate.ownsSignal) env.releaseInputGate(gate.descriptor);
   }
 
   async close(): Promise<void> {

@@ -134,10 +134,7 @@ export class RemoteInputChannel {
     const connection = this.connection;
     setTimeout(() => {
       if (this.isReleased || this.failure !== null) return;
-      connection.sendMessage({
-        type: 'PartitionRequest', partitionId: this.spec.partitionId, subpartitionIndex: this.spec.subpartitionIndex,
-        receiverId: this.receiverId, initialCredit: this.isCreditBased ? this.numCreditsGranted : 0,
-      });
+      this.sendPartitionRequest(connection);
     }, this.retryBackoffMs).unref();
     return true;
   }
@@ -151,12 +148,17 @@ export class RemoteInputChannel {
       this.reserved.push({ segment, pool: this.exclusivePool });
     }
     this.numCreditsGranted = this.isCreditBased ? this.reserved.length : 0;
+    this.sendPartitionRequest(connection);
+  }
+
+  /** A PartitionRequest whose initial credit is the credit granted so far (0 in legacy mode). */
+  private sendPartitionRequest(connection: NetworkConnection): void {
     connection.sendMessage({
       type: 'PartitionRequest',
       partitionId: this.spec.partitionId,
       subpartitionIndex: this.spec.subpartitionIndex,
       receiverId: this.receiverId,
-      initialCredit: this.isCreditBased ? this.reserved.length : 0,
+      initialCredit: this.numCreditsGranted,
     });
   }
 

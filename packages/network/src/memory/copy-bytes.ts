@@ -19,21 +19,17 @@ let staging = new Uint8Array(0);
  */
 export function copyBytes(source: Uint8Array, sourceOffset: number, target: Uint8Array, targetOffset: number, length: number): void {
   const from = source.subarray(sourceOffset, sourceOffset + length);
-  const misaligned = ((source.byteOffset + sourceOffset - (target.byteOffset + targetOffset)) & (WORD - 1)) !== 0;
-  if (!misaligned || (!(source.buffer instanceof SharedArrayBuffer) && !(target.buffer instanceof SharedArrayBuffer))) {
+  const sourceAt = (source.byteOffset + sourceOffset) & (WORD - 1);
+  const targetAt = (target.byteOffset + targetOffset) & (WORD - 1);
+  const isSharedSource = source.buffer instanceof SharedArrayBuffer;
+  if (sourceAt === targetAt || (!isSharedSource && !(target.buffer instanceof SharedArrayBuffer))) {
     target.set(from, targetOffset);
     return;
   }
   if (staging.length < length + WORD) staging = new Uint8Array(Math.max(length + WORD, staging.length * 2));
-  // Place the staged bytes at the target's alignment, so the copy into (or out of) shared memory is word-wise.
-  const at = (target.byteOffset + targetOffset) & (WORD - 1);
-  if (source.buffer instanceof SharedArrayBuffer) {
-    // Shared source: stage at the source's alignment instead (the plain → target step is a memmove either way).
-    const sourceAt = (source.byteOffset + sourceOffset) & (WORD - 1);
-    staging.set(from, sourceAt);
-    target.set(staging.subarray(sourceAt, sourceAt + length), targetOffset);
-    return;
-  }
+  // Stage at the alignment of the shared side, so the copy touching shared memory is word-wise (the plain step
+  // is a memmove either way).
+  const at = isSharedSource ? sourceAt : targetAt;
   staging.set(from, at);
   target.set(staging.subarray(at, at + length), targetOffset);
 }

@@ -149,7 +149,7 @@ export function createJobGraph(streamGraph: StreamGraph): JobGraph {
  * The number of slots the job needs (Flink's rule): subtasks of different vertices share a slot when they
  * are in the same slot sharing group, so each group needs its largest parallelism, and groups add up.
  */
-export function requiredSlots(jobGraph: JobGraph): number {
+export function requiredSlots(jobGraph: { readonly vertices: readonly { readonly slotSharingGroup: string; readonly parallelism: number }[] }): number {
   const maxPerGroup = new Map<string, number>();
   for (const vertex of jobGraph.vertices) {
     maxPerGroup.set(vertex.slotSharingGroup, Math.max(maxPerGroup.get(vertex.slotSharingGroup) ?? 0, vertex.parallelism));

@@ -73,7 +73,6 @@ export class JobManager implements RpcServerHandler {
     });
     this.#jobContext = {
       send: (resourceId, message) => this.registry.send(resourceId, message),
-      isTaskManagerAlive: (resourceId) => this.registry.get(resourceId) !== undefined,
       describeTaskManager: (resourceId) => this.#descriptions.get(resourceId) ?? resourceId,
       notifyJobTerminated: (job) => this.#onJobTerminated(job),
       logger: options.logger,

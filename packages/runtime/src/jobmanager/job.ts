@@ -49,7 +49,6 @@ export interface SubtaskExecution {
 export interface JobContext {
   /** Sends to a registered TaskManager; false when it is gone or its link is closed. */
   send(resourceId: string, message: JobManagerToTaskManager): boolean;
-  isTaskManagerAlive(resourceId: string): boolean;
   /** `tm-1a2b3c4d (127.0.0.1:41235)`, also for a TaskManager that is gone. */
   describeTaskManager(resourceId: string): string;
   /** The job reached FINISHED, FAILED or CANCELED and sent its ReleaseJobs: free its slots. */
@@ -378,9 +377,7 @@ export class Job {
     this.#cancelTimer = null;
     this.#jobCode = null;
     this.#enter(state);
-    for (const resourceId of this.taskManagers) {
-      if (this.#context.isTaskManagerAlive(resourceId)) this.#context.send(resourceId, { type: 'ReleaseJob', jobId: this.jobId });
-    }
+    for (const resourceId of this.taskManagers) this.#context.send(resourceId, { type: 'ReleaseJob', jobId: this.jobId }); // false for one gone
     const took = this.endTime - this.startTime;
     const cause = state === 'FAILED' && this.#failureCause !== undefined ? `: ${this.#failureCause.message}` : '';
     this.#context.logger.info({ jobId: this.jobId, state, durationMs: took }, `job "${this.name}" (${this.jobId}) ${state} after ${took} ms${cause}`);

@@ -1,6 +1,7 @@
 // Slot sharing: how many slots a job needs and which slot runs each of its subtasks (pure).
 
 import type { JobGraphJson } from '../graph/format-plan.js';
+import { requiredSlots } from '../graph/job-graph.js';
 import type { SlotPool, SlotRef } from './slot-pool.js';
 
 /** Where each subtask runs: vertex id → the slot of each subtask, indexed by subtask index. */
@@ -27,16 +28,7 @@ export function slotSharingGroupsOf(graph: JobGraphJson): SlotSharingGroupInfo[]
 }
 
 /**
- * The slots `graph` needs (Flink's rule, as `requiredSlots` of a JobGraph): subtasks of different vertices in one
- * slot sharing group share slots, so a group needs its largest parallelism, and groups add up. Computed from the
- * vertices, not read from the graph's `requiredSlots` field.
- */
-export function requiredSlotsOf(graph: JobGraphJson): number {
-  return slotSharingGroupsOf(graph).reduce((sum, group) => sum + group.numSlots, 0);
-}
-
-/**
- * Assigns subtasks to `slots` (exactly {@link requiredSlotsOf} of them, as allocated): group g takes the next
+ * Assigns subtasks to `slots` (exactly {@link requiredSlots} of them, as allocated): group g takes the next
  * `numSlots` slots in order, and subtask i of every vertex in g runs in the group's i-th slot.
  *
  * ```
@@ -46,7 +38,7 @@ export function requiredSlotsOf(graph: JobGraphJson): number {
  * ```
  */
 export function assignSlots(graph: JobGraphJson, slots: readonly SlotRef[]): SlotAssignment {
-  const needed = requiredSlotsOf(graph);
+  const needed = requiredSlots(graph);
   if (slots.length !== needed) throw new RangeError(`assignSlots needs exactly ${needed} slots, got ${slots.length}`);
   const verticesById = new Map(graph.vertices.map((vertex) => [vertex.id, vertex]));
   const assignment = new Map<string, SlotRef[]>();
@@ -68,6 +60,6 @@ export function assignSlots(graph: JobGraphJson, slots: readonly SlotRef[]): Slo
  * @throws RuntimeError `ERR_RT_NOT_ENOUGH_SLOTS` (nothing is allocated then).
  */
 export function scheduleJob(pool: SlotPool, jobId: string, graph: JobGraphJson): { slots: SlotRef[]; assignment: SlotAssignment } {
-  const slots = pool.allocate(jobId, requiredSlotsOf(graph), `job "${graph.jobName}"`);
+  const slots = pool.allocate(jobId, requiredSlots(graph), `job "${graph.jobName}"`);
   return { slots, assignment: assignSlots(graph, slots) };
 }

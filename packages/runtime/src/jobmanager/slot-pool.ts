@@ -110,11 +110,6 @@ export class SlotPool {
     }
     return released;
   }
-
-  /** The job holding a slot, or null when free or unknown. */
-  holderOf(slot: SlotRef): string | null {
-    return this.#byId.get(slot.resourceId)?.holders[slot.slotIndex] ?? null;
-  }
 }
 
 function countFree(tm: TaskManagerSlots): number {

@@ -18,8 +18,6 @@ export interface RegisteredTaskManager {
   readonly numSlots: number;
   readonly pid: number;
   readonly link: RpcLink;
-  /** Epoch ms. */
-  readonly registeredAt: number;
   /** Epoch ms of the last message heard from it. */
   lastHeardAt: number;
 }
@@ -150,7 +148,6 @@ export class TaskManagerRegistry {
       numSlots: message.numSlots,
       pid: message.pid,
       link,
-      registeredAt: now,
       lastHeardAt: now,
     };
     this.#byId.set(resourceId, tm);

@@ -5,7 +5,7 @@ import type { SinkFunction } from '../api/functions.js';
 import { closeFunction, openFunction, type OperatorContext, type StreamOperator } from './stream-operator.js';
 
 /** How a record is written as a line: strings as they are, everything else as JSON. */
-export function formatRecord(record: unknown): string {
+function formatRecord(record: unknown): string {
   if (typeof record === 'string') return record;
   if (typeof record === 'number' || typeof record === 'boolean' || typeof record === 'bigint') return String(record);
   return JSON.stringify(record);
@@ -86,13 +86,10 @@ export class FileSinkOperator implements StreamOperator<unknown> {
   }
 }
 
-/** Flink's DiscardingSink: counts, nothing more. */
+/** Flink's DiscardingSink: drops every record (the subtask's numRecordsIn counts them). */
 export class DiscardSinkOperator implements StreamOperator<unknown> {
-  numRecords = 0;
   open(): void {}
-  processElement(): void {
-    this.numRecords++;
-  }
+  processElement(): void {}
   endInput(): void {}
   close(): void {}
 }

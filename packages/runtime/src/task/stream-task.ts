@@ -56,10 +56,6 @@ export class StreamTask {
     this.isCancelled = true;
   }
 
-  get cancelled(): boolean {
-    return this.isCancelled;
-  }
-
   /** Runs the subtask to its end. Resolves false when cancelled. */
   async run(): Promise<boolean> {
     for (const operator of this.chain.operators) await operator.open(this.context);
@@ -135,18 +131,13 @@ export class StreamTask {
       if (this.isCancelled) return false;
       let slice: BufferSlice | null = null;
       let input: TaskInput | null = null;
-      let numFinished = 0;
       for (let tried = 0; tried < inputs.length && slice === null; tried++) {
         input = inputs[next];
         next = next + 1 === inputs.length ? 0 : next + 1;
-        if (input.gate.isFinished) {
-          numFinished++;
-          continue;
-        }
-        slice = input.gate.pollNext();
+        if (!input.gate.isFinished) slice = input.gate.pollNext();
       }
       if (slice === null || input === null) {
-        if (numFinished === inputs.length || inputs.every((i) => i.gate.isFinished)) break;
+        if (inputs.every((i) => i.gate.isFinished)) break;
         this.flushRecordCounts(numRecordsIn);
         numRecordsIn = 0;
         await this.waitForAnyInput();

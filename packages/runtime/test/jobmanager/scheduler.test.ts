@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../src/errors.js';
-import { assignSlots, requiredSlotsOf, scheduleJob, slotSharingGroupsOf } from '../../src/jobmanager/scheduler.js';
+import { requiredSlots } from '../../src/graph/job-graph.js';
+import { assignSlots, scheduleJob, slotSharingGroupsOf } from '../../src/jobmanager/scheduler.js';
 import { SlotPool } from '../../src/jobmanager/slot-pool.js';
 import { sourceToSink, threeEdges, twoGroups } from './graphs.js';
 
@@ -58,13 +59,13 @@ describe('SlotPool', () => {
 
 describe('scheduler', () => {
   it('needs the largest parallelism per slot sharing group, summed over groups', () => {
-    expect(requiredSlotsOf(sourceToSink(2, 3))).toBe(3);
-    expect(requiredSlotsOf(threeEdges(2, 4, 1))).toBe(4);
+    expect(requiredSlots(sourceToSink(2, 3))).toBe(3);
+    expect(requiredSlots(threeEdges(2, 4, 1))).toBe(4);
     expect(slotSharingGroupsOf(twoGroups()).map((group) => [group.name, group.numSlots])).toEqual([
       ['default', 2],
       ['sinks', 3],
     ]);
-    expect(requiredSlotsOf(twoGroups())).toBe(5);
+    expect(requiredSlots(twoGroups())).toBe(5);
   });
 
   it('puts subtask i of every vertex of a group into the group\'s i-th slot', () => {

@@ -145,7 +145,7 @@ export class WsConnection implements Connection {
 
   /** {@inheritDoc Connection.sendFrame} */
   sendFrame(frame: Uint8Array, onSent?: () => void): boolean {
-    return this.send(frame, onSent === undefined ? undefined : () => onSent());
+    return this.send(frame, onSent);
   }
 
   /** {@inheritDoc Connection.sendMessage} */
