@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { connectSubtasks, type ExecutionEdge } from '../graph/execution-plan.js';
 import type { JobEdgeJson, JobGraphJson, JobVertexJson } from '../graph/format-plan.js';
+import { topologicalOrder } from '../graph/topological-order.js';
 import type {
   InputChannelDescriptor,
   InputGateDeploymentDescriptor,
@@ -59,21 +60,10 @@ export function executionIdOf(vertexId: string, subtaskIndex: number): string {
  * @throws RangeError when the edges form a cycle or name an unknown vertex (validated graphs have neither).
  */
 export function topologicalVertexOrder(graph: JobGraphJson): JobVertexJson[] {
-  const indegree = new Map(graph.vertices.map((vertex) => [vertex.id, 0]));
-  for (const edge of graph.edges) {
-    if (!indegree.has(edge.sourceVertexId) || !indegree.has(edge.targetVertexId)) throw new RangeError(`edge ${edge.id} names an unknown vertex`);
-    indegree.set(edge.targetVertexId, indegree.get(edge.targetVertexId)! + 1);
-  }
-  const order: JobVertexJson[] = [];
-  const done = new Set<string>();
-  while (order.length < graph.vertices.length) {
-    const next = graph.vertices.find((vertex) => !done.has(vertex.id) && indegree.get(vertex.id) === 0);
-    if (next === undefined) throw new RangeError('the job graph has a cycle');
-    order.push(next);
-    done.add(next.id);
-    for (const edge of graph.edges) if (edge.sourceVertexId === next.id) indegree.set(edge.targetVertexId, indegree.get(edge.targetVertexId)! - 1);
-  }
-  return order;
+  const order = topologicalOrder(graph.vertices.map((vertex) => vertex.id), graph.edges);
+  if (order === null) throw new RangeError('the job graph has a cycle');
+  const byId = new Map(graph.vertices.map((vertex) => [vertex.id, vertex]));
+  return order.map((id) => byId.get(id)!);
 }
 
 /**

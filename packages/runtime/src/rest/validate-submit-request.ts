@@ -1,6 +1,7 @@
 // Checks a `POST /jobs` body and its job graph before the JobManager schedules anything; every problem is reported at once.
 
 import { RuntimeError } from '../errors.js';
+import { topologicalOrder, type DirectedEdge } from '../graph/topological-order.js';
 import type { JobSubmitRequest } from './rest-types.js';
 
 /** Largest parallelism a vertex may have (Flink's upper bound of max parallelism). */
@@ -47,7 +48,9 @@ function checkGraph(graph: JsonObject, expect: Expect, problems: string[]): void
   const edges = checkEdges(graph.edges as unknown[], vertices, expect, problems);
   if (problems.length > 0) return;
   checkLinks(vertices, edges, problems);
-  if (problems.length === 0 && hasCycle(vertices, edges)) problems.push('jobGraph: the edges form a cycle');
+  if (problems.length > 0) return;
+  const links: DirectedEdge[] = [...edges.values()].map((edge) => ({ sourceVertexId: edge.sourceVertexId as string, targetVertexId: edge.targetVertexId as string }));
+  if (topologicalOrder([...vertices.keys()], links) === null) problems.push('jobGraph: the edges form a cycle');
 }
 
 /** Checks each vertex's fields; returns the well-formed ones by id. */
@@ -118,23 +121,6 @@ function checkLinks(vertices: Map<string, JsonObject>, edges: Map<string, JsonOb
   }
 }
 
-function hasCycle(vertices: Map<string, JsonObject>, edges: Map<string, JsonObject>): boolean {
-  const indegree = new Map([...vertices.keys()].map((id) => [id, 0]));
-  for (const edge of edges.values()) indegree.set(edge.targetVertexId as string, indegree.get(edge.targetVertexId as string)! + 1);
-  const ready = [...indegree].filter(([, n]) => n === 0).map(([id]) => id);
-  let visited = 0;
-  while (ready.length > 0) {
-    const id = ready.pop()!;
-    visited++;
-    for (const edge of edges.values()) {
-      if (edge.sourceVertexId !== id) continue;
-      const target = edge.targetVertexId as string;
-      indegree.set(target, indegree.get(target)! - 1);
-      if (indegree.get(target) === 0) ready.push(target);
-    }
-  }
-  return visited < vertices.size;
-}
 
 function badRequest(problems: string[]): RuntimeError {
   const shown = problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `… and ${problems.length - MAX_PROBLEMS} more`] : problems;
