@@ -16,7 +16,7 @@
 //        (unbounded; watch it with `sluice top` or the web UI, cancel with `sluice cancel <job id>`)
 // Output: per mode, the `sluice top` table, each subtask's busy / backpressured share, and a one-line diagnosis:
 //        skewed: one "Count per key" subtask busy ~100 % (its sibling ~5 %), "Source" backpressured 100 % (HIGH);
-//        pre-aggregated: a twentieth of the records reach "Count per key", ~10 % busy, no vertex backpressured.
+//        pre-aggregated: a tenth of the records reach "Count per key" (101 per 1 000), no vertex backpressured.
 //        (The first seconds show no backpressure yet: small records fill ~20 buffers per channel before the
 //        source has to wait, and the rates are averaged over 5 s; hence the 10 s of measuring.)
 // (The pre-aggregation drops the last partial batch of a cancelled job: fine for a diagnosis, not for a real count.)

@@ -1,6 +1,7 @@
 // Draws one mode's chart as SVG with vega-lite: producer and consumer throughput as % of the maximum over time, like the 2015 post.
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
+import { formatRate } from '../../../../scripts/lib/bench-harness.js';
 import { PHASES, type ModeDetails, type PhaseSpec } from './experiment-types.js';
 
 /** The original's colours: producer yellow/orange, consumer green. */
@@ -61,7 +62,7 @@ export function chartSpec(details: ModeDetails): vl.TopLevelSpec {
     background: 'white',
     title: {
       text: `Backpressure experiment: ${details.mode} (${CHANNEL_TEXT[details.mode]})`,
-      subtitle: `producer and consumer throughput as % of the calibrated maximum, ${formatMillions(max)} records/s; thick: ${windowText} windows, thin: 100 ms samples, dotted: expected`,
+      subtitle: `producer and consumer throughput as % of the calibrated maximum, records ${formatRate(max)}; thick: ${windowText} windows, thin: 100 ms samples, dotted: expected`,
       anchor: 'start',
     },
     layer: [
@@ -88,8 +89,4 @@ export async function renderChart(details: ModeDetails): Promise<string> {
   } finally {
     view.finalize();
   }
-}
-
-function formatMillions(perSec: number): string {
-  return perSec >= 1e6 ? `${(perSec / 1e6).toFixed(2)} M` : `${Math.round(perSec / 1e3)} k`;
 }

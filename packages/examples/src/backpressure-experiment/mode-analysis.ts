@@ -139,7 +139,7 @@ function percentile(values: readonly number[], q: number): number {
 }
 
 /** Cores used by the experiment and by other programs between the first and last process sample in `[startMs, endMs]`. */
-function coresOver(samples: readonly ProcessSample[], startMs: number, endMs: number): { ours: number; others: number } | undefined {
+export function coresOver(samples: readonly ProcessSample[], startMs: number, endMs: number): { ours: number; others: number } | undefined {
   const inside = samples.filter((s) => s.atMs >= startMs && s.atMs <= endMs);
   return inside.length < 2 ? undefined : coresBetween(inside[0], inside.at(-1)!);
 }

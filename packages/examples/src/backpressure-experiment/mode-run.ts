@@ -2,11 +2,12 @@
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeExit, RestClient, startLocalCluster, submitJobFile, summarizeLine, TERMINAL_JOB_STATES, type LocalCluster } from '@sluice/runtime/client';
-import { buildModeDetails, liveRates, type PhaseChange } from './mode-analysis.js';
+import { formatRate } from '../../../../scripts/lib/bench-harness.js';
+import { buildModeDetails, coresOver, liveRates, type PhaseChange } from './mode-analysis.js';
 import { rateOver } from './analysis.js';
 import { PHASES, type ExperimentMode, type ExperimentTiming, type ModeDetails, type NetworkSettings } from './experiment-types.js';
 import { JobMetricsSampler, RECORDS_COUNTER, type Placement } from './metrics-sampler.js';
-import { coresBetween, ProcessSampler } from './process-sampler.js';
+import { ProcessSampler } from './process-sampler.js';
 
 /** The job every mode runs; the mode is its program argument. */
 export const EXPERIMENT_JOB_FILE = fileURLToPath(new URL('./experiment-job.ts', import.meta.url));
@@ -109,7 +110,7 @@ class ScheduleRun {
     this.#phaseText = 'warm-up';
     await this.#pauseUntil(Date.now() + timing.warmupMs);
     const calibration = await this.#calibrate();
-    this.context.log(`[${this.mode}] calibrated maximum: ${formatRate(this.#max)} records/s`);
+    this.context.log(`[${this.mode}] calibrated maximum (records): ${formatRate(this.#max)}`);
 
     const scheduleStartMs = Date.now();
     const changes: PhaseChange[] = [];
@@ -145,10 +146,9 @@ class ScheduleRun {
       await this.#waitForHeartbeatsAfter(calibration.endMs);
       this.#max = rateOver(this.sampler.series('producer'), RECORDS_COUNTER.producer, calibration);
       if (!(this.#max > 0)) throw new Error(`[${this.mode}] calibration measured no records`);
-      const inside = this.processes.samples.filter((s) => s.atMs >= calibration.startMs - 50);
-      const others = inside.length < 2 ? undefined : coresBetween(inside[0], inside.at(-1)!)?.others;
+      const others = coresOver(this.processes.samples, calibration.startMs - 50, Infinity)?.others;
       if (others === undefined || others <= MAX_OTHER_CORES || attempt === MAX_CALIBRATIONS) return calibration;
-      this.context.log(`[${this.mode}] other programs used ${others.toFixed(2)} cores during calibration (${formatRate(this.#max)} records/s): calibrating again`);
+      this.context.log(`[${this.mode}] other programs used ${others.toFixed(2)} cores during calibration (records ${formatRate(this.#max)}): calibrating again`);
     }
   }
 
@@ -246,7 +246,7 @@ class ScheduleRun {
 
   #showStatus(): void {
     const rates = liveRates(this.sampler.series('producer'), this.sampler.series('consumer'));
-    const show = (perSec: number) => (this.#max > 0 ? `${((perSec / this.#max) * 100).toFixed(0).padStart(3)} %` : `${formatRate(perSec)}/s`);
+    const show = (perSec: number) => (this.#max > 0 ? `${((perSec / this.#max) * 100).toFixed(0).padStart(3)} %` : formatRate(perSec));
     const text = rates === undefined ? 'waiting for metrics' : `producer ${show(rates.producerPerSec)}   consumer ${show(rates.consumerPerSec)}`;
     this.context.status(`[${this.mode}] ${this.#phaseText.padEnd(17)} ${text}`);
   }
@@ -284,9 +284,4 @@ async function readNetworkSettings(rest: RestClient): Promise<NetworkSettings> {
     maxBuffersPerChannel: number('taskmanager.network.memory.max-buffers-per-channel'),
     isCreditModel: config['taskmanager.network.credit-model'] === true,
   };
-}
-
-/** `12.3 M` for 12 300 000. */
-export function formatRate(perSec: number): string {
-  return perSec >= 1e6 ? `${(perSec / 1e6).toFixed(2)} M` : perSec >= 1e3 ? `${(perSec / 1e3).toFixed(1)} k` : perSec.toFixed(0);
 }

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Progress, type ProgressStream } from '../../../../scripts/lib/bench-harness.js';
+import { formatRate, Progress, type ProgressStream } from '../../../../scripts/lib/bench-harness.js';
 import type { RateSample } from './analysis.js';
 import { renderChart } from './chart.js';
 import {
@@ -24,7 +24,7 @@ import {
   type ModeDetails,
 } from './experiment-types.js';
 import { summarizeMode } from './mode-analysis.js';
-import { formatRate, runMode } from './mode-run.js';
+import { runMode } from './mode-run.js';
 import { renderReport, type ReportedMode } from './report.js';
 
 /** The repository root, under which `out/experiment/` lies. */
@@ -136,7 +136,7 @@ export function samplesCsv(details: ModeDetails, samples: readonly RateSample[])
 function describeMode(details: ModeDetails): string {
   const phases = details.phases.map((p) => `${p.name} ${p.producerPct.toFixed(0)}/${p.consumerPct.toFixed(0)} %`).join(', ');
   const reactions = details.reactions.map((r) => (r.estimateMs === null ? 'never' : `${Math.round(r.estimateMs)}`)).join('/');
-  return `max ${formatRate(details.maxRecordsPerSec)} records/s; ${phases}; reactions ${reactions} ms`;
+  return `max (records) ${formatRate(details.maxRecordsPerSec)}; ${phases}; reactions ${reactions} ms`;
 }
 
 function displayPath(path: string): string {
