@@ -21,7 +21,7 @@ import type { JobDetails, JobStatus } from '../rest/rest-types.js';
 import { RPC_PATH } from '../rpc/messages.js';
 import { bundleAndCaptureJob, contextConfigFrom } from './capture-job.js';
 import { createOutputForwarder, describeExit, startLocalCluster } from './local-cluster.js';
-import { RestClient, TERMINAL_JOB_STATES, type JobOverview } from './rest-client.js';
+import { isTerminalJobStatus, RestClient, type JobOverview } from './rest-client.js';
 import { runTop } from './top-view.js';
 
 /**
@@ -112,8 +112,9 @@ export function formatJobList(jobs: readonly JobOverview[]): string {
     const lines = entries.map((job) => `${formatTime(job['start-time'])} : ${job.jid} : ${job.name} (${job.state})`);
     return `${banner(title)}\n${lines.join('\n')}\n${'-'.repeat(62)}\n`;
   };
-  const running = byStart.filter((job) => !TERMINAL_JOB_STATES.has(job.state));
-  const terminated = byStart.filter((job) => TERMINAL_JOB_STATES.has(job.state));
+  // As Flink's `list`: a FAILING or CANCELING job has not ended yet, so it is listed with the running ones.
+  const running = byStart.filter((job) => !isTerminalJobStatus(job.state));
+  const terminated = byStart.filter((job) => isTerminalJobStatus(job.state));
   return section('Running/Restarting Jobs', running, 'No running jobs.') + section('Terminated Jobs', terminated, 'No terminated jobs.');
 }
 

@@ -3,8 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CliIo } from '../cli/cli.js';
 import { RuntimeError } from '../errors.js';
-import type { BackPressureLevel, JobDetails, JobVertexBackPressureInfo } from '../rest/rest-types.js';
-import { TERMINAL_JOB_STATES, type RestClient } from './rest-client.js';
+import type { BackPressureLevel, JobDetails, JobStatus, JobVertexBackPressureInfo } from '../rest/rest-types.js';
+import { isTerminalJobStatus, type RestClient } from './rest-client.js';
 
 /** Time between two tables. */
 export const TOP_REFRESH_MS = 1000;
@@ -96,15 +96,21 @@ export function formatTopTable(snapshot: JobSnapshot, now: number): string {
     ...rows.map(line),
     '',
     "(busy, backpressured, idle: the highest over the vertex's subtasks, as the web UI colours vertices; rates summed)",
-    details.state === 'RUNNING' ? verdict : `The job is ${details.state}; figures are its last ones.`,
+    details.state === 'RUNNING' ? verdict : stateLine(details.state),
     '',
   ].join('\n');
+}
+
+/** What replaces the bottleneck verdict when the job is not RUNNING: its figures no longer say how it flows. */
+function stateLine(state: JobStatus): string {
+  if (state === 'FAILING' || state === 'CANCELING') return `The job is ${state}: its subtasks are being canceled; figures are their last ones.`;
+  return `The job is ${state}; figures are its last ones.`;
 }
 
 /** The job to watch: `jobId`, else the only job not yet ended. @throws RuntimeError `ERR_RT_BAD_ARGUMENT` when that is not one job */
 export async function chooseJob(client: RestClient, jobId: string | undefined): Promise<string> {
   if (jobId !== undefined) return jobId;
-  const running = (await client.jobsOverview()).filter((job) => !TERMINAL_JOB_STATES.has(job.state));
+  const running = (await client.jobsOverview()).filter((job) => !isTerminalJobStatus(job.state));
   if (running.length === 1) return running[0].jid;
   if (running.length === 0) throw new RuntimeError('ERR_RT_BAD_ARGUMENT', 'no job is running; give a job id (see `sluice list`)');
   throw new RuntimeError('ERR_RT_BAD_ARGUMENT', `${running.length} jobs are running; give one of their ids: ${running.map((job) => `${job.jid} (${job.name})`).join(', ')}`);
@@ -122,7 +128,7 @@ export async function runTop(options: { client: RestClient; jobId: string | unde
     const table = formatTopTable(snapshot, Date.now());
     if (options.isOnce) return io.stdout(table);
     io.stdout(CLEAR_SCREEN + table);
-    if (TERMINAL_JOB_STATES.has(snapshot.details.state)) return;
+    if (isTerminalJobStatus(snapshot.details.state)) return;
     try {
       await sleep(TOP_REFRESH_MS, undefined, { signal });
     } catch {

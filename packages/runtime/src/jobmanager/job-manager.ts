@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RuntimeError } from '../errors.js';
 import type { SluiceConfig } from '../options.js';
-import type { JobSubmitRequest } from '../rest/rest-types.js';
+import type { JobStatus, JobSubmitRequest } from '../rest/rest-types.js';
 import type { TaskManagerToJobManager } from '../rpc/messages.js';
 import { CLOSE_POLICY_VIOLATION, type RpcLink, type RpcServerHandler } from '../rpc/rpc-server.js';
 import { createDeployment } from './deployment.js';
-import { Job, type JobContext, type JobState } from './job.js';
+import { Job, type JobContext } from './job.js';
 import { scheduleJob } from './scheduler.js';
 import { SlotPool } from './slot-pool.js';
 import { TaskManagerRegistry, type RegisteredTaskManager } from './task-manager-registry.js';
@@ -202,7 +202,7 @@ export class JobManager implements RpcServerHandler {
    *
    * @throws RuntimeError `ERR_RT_UNKNOWN_JOB`.
    */
-  cancelJob(jobId: string): JobState {
+  cancelJob(jobId: string): JobStatus {
     return this.getJob(jobId).cancel();
   }
 

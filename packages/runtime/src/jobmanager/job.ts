@@ -4,19 +4,11 @@ import type { SerializedError } from '@sluice/network';
 import type { Logger } from 'pino';
 import type { JobGraphJson } from '../graph/format-plan.js';
 import type { ExecutionState, InputChannelMetrics, JobCodeDescriptor, JobManagerToTaskManager, TaskManagerToJobManager } from '../rpc/messages.js';
-import type { JobStatus } from '../rest/rest-types.js';
+import { isTerminalJobStatus, type JobStatus, type TerminalJobStatus } from '../rest/rest-types.js';
 import type { Deployment } from './deployment.js';
 
-/**
- * The job's state: Flink's JobStatus (subset) plus FAILING, the time between the first failure and the end of
- * the other subtasks. The REST API reports FAILING as RUNNING until the job is FAILED ({@link Job.status}).
- */
-export type JobState = JobStatus | 'FAILING';
-
-/** States a subtask leaves no more. */
-const TERMINAL_EXECUTION_STATES: ReadonlySet<ExecutionState | 'CREATED'> = new Set(['FINISHED', 'FAILED', 'CANCELED']);
-/** Job states a job leaves no more. */
-const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['FINISHED', 'FAILED', 'CANCELED']);
+/** States a subtask leaves no more (the REST handlers judge a vertex ended by them too). */
+export const TERMINAL_EXECUTION_STATES: ReadonlySet<ExecutionState | 'CREATED'> = new Set(['FINISHED', 'FAILED', 'CANCELED']);
 
 /** Why a job failed: the first failing subtask's error as its worker sent it, and where it ran. */
 export type JobFailureCause = SerializedError & { taskName?: string; taskManager?: string };
@@ -94,12 +86,12 @@ export class Job {
   readonly name: string;
   readonly graph: JobGraphJson;
   /** Epoch ms of each state reached. */
-  readonly timestamps: Partial<Record<JobState, number>> = {};
+  readonly timestamps: Partial<Record<JobStatus, number>> = {};
   readonly #context: JobContext;
   readonly #deployment: Deployment;
   readonly #subtasks = new Map<string, SubtaskExecution>();
   #jobCode: JobCodeDescriptor | null;
-  #state: JobState = 'CREATED';
+  #state: JobStatus = 'CREATED';
   #failureCause: JobFailureCause | undefined;
   #cancelTimer: NodeJS.Timeout | null = null;
 
@@ -132,19 +124,14 @@ export class Job {
     this.timestamps.CREATED = context.now();
   }
 
-  /** The state, FAILING included. */
-  get state(): JobState {
+  /** The state, as the REST API reports it (FAILING and CANCELING included). */
+  get state(): JobStatus {
     return this.#state;
-  }
-
-  /** The state as the REST API reports it: FAILING shows as RUNNING (rest-types' JobStatus has no FAILING). */
-  get status(): JobStatus {
-    return this.#state === 'FAILING' ? 'RUNNING' : this.#state;
   }
 
   /** Whether the job reached FINISHED, FAILED or CANCELED. */
   get isTerminal(): boolean {
-    return TERMINAL_JOB_STATES.has(this.#state);
+    return isTerminalJobStatus(this.#state);
   }
 
   /** Why the job failed (set when it starts FAILING), else undefined. */
@@ -266,7 +253,7 @@ export class Job {
    *
    * @returns the state after the request.
    */
-  cancel(): JobState {
+  cancel(): JobStatus {
     if (this.#state === 'CREATED') {
       this.#giveUpOnUnfinished();
       this.#finish('CANCELED');
@@ -367,12 +354,12 @@ export class Job {
     else this.#finish('FAILED'); // unreachable: a FAILED or CANCELED subtask moves a RUNNING job to FAILING first
   }
 
-  #enter(state: JobState): void {
+  #enter(state: JobStatus): void {
     this.#state = state;
     this.timestamps[state] = this.#context.now();
   }
 
-  #finish(state: 'FINISHED' | 'FAILED' | 'CANCELED'): void {
+  #finish(state: TerminalJobStatus): void {
     if (this.#cancelTimer !== null) clearTimeout(this.#cancelTimer);
     this.#cancelTimer = null;
     this.#jobCode = null;

@@ -1,12 +1,26 @@
-// The JSON the JobManager's REST API speaks, on Flink's paths: the one types file of the REST boundary.
+// The JSON the JobManager's REST API speaks, on Flink's paths: the one types file of the REST boundary (plus the terminal job states).
 import type { SerializedError } from '@sluice/network';
 import type { JobGraphJson } from '../graph/format-plan.js';
 import type { ExecutionState } from '../rpc/messages.js';
 
 export type { JobGraphJson };
 
-/** Job states, Flink's JobStatus (subset). */
-export type JobStatus = 'CREATED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELING' | 'CANCELED';
+/**
+ * Job states, Flink's JobStatus (subset; Flink spells CANCELLING). FAILING lasts from the first failure until
+ * the other subtasks have ended, then the job is FAILED; CANCELING likewise ends CANCELED.
+ */
+export type JobStatus = 'CREATED' | 'RUNNING' | 'FAILING' | 'FAILED' | 'CANCELING' | 'CANCELED' | 'FINISHED';
+
+/** The states a job never leaves (Flink's globally terminal states). */
+export type TerminalJobStatus = 'FINISHED' | 'FAILED' | 'CANCELED';
+
+/** {@link TerminalJobStatus} as a set: the one list the JobManager, the REST handlers and the client share. */
+export const TERMINAL_JOB_STATES: ReadonlySet<JobStatus> = new Set<TerminalJobStatus>(['FINISHED', 'FAILED', 'CANCELED']);
+
+/** Whether a job in `state` has ended for good; FAILING and CANCELING have not (their subtasks are still ending). */
+export function isTerminalJobStatus(state: JobStatus): state is TerminalJobStatus {
+  return TERMINAL_JOB_STATES.has(state);
+}
 
 /** `POST /jobs`: what `sluice run` submits. */
 export interface JobSubmitRequest {

@@ -127,12 +127,13 @@ describe('sluice run', () => {
   });
 
   it("prints the worker's message and stack when the job fails, and exits 1", async () => {
-    states = ['RUNNING', 'FAILED'];
+    states = ['RUNNING', 'FAILING', 'FAILED'];
     failure = { name: 'Error', message: 'boom in map', stack: 'Error: boom in map\n    at map (job.ts:12:9)', taskName: 'Map (1/2)', taskManager: 'tm-1' };
     const { code, stderr } = await sluice(['run', '--jobmanager', jobManager, JOB]);
     expect(code).toBe(1);
     expect(stderr).toContain('The job failed in Map (1/2) on tm-1:\nError: boom in map\n    at map (job.ts:12:9)\n');
     expect(stderr).toMatch(/ERR_RT_JOB_FAILED: job j-1 failed: boom in map\n$/);
+    expect(stderr).toMatch(/switched to RUNNING\.\n.*switched to FAILING\.\n.*switched to FAILED\.\n/); // FAILING passes, the wait goes on
   });
 
   it('exits 1 when the job is canceled', async () => {
@@ -175,6 +176,16 @@ describe('sluice list and cancel', () => {
     expect(cancels).toEqual(['j-1']);
     expect(stderr).toBe('Cancelling job j-1.\n');
     expect(stdout).toBe('Cancelled job j-1.\n');
+  });
+
+  it('lists a FAILING or CANCELING job with the running ones: it has not ended yet', () => {
+    const job = (jid: string, state: JobStatus, at: number) => ({ ...details(state), jid, 'start-time': 1_700_000_000_000 + at });
+    const lines = formatJobList([job('j-f', 'FAILING', 3), job('j-c', 'CANCELING', 2), job('j-x', 'FAILED', 1)]).split('\n');
+    expect(lines[0]).toBe('------------------ Running/Restarting Jobs -------------------');
+    expect(lines[1]).toMatch(/ : j-f : fixture job \(FAILING\)$/);
+    expect(lines[2]).toMatch(/ : j-c : fixture job \(CANCELING\)$/);
+    expect(lines[4]).toBe('---------------------- Terminated Jobs -----------------------');
+    expect(lines[5]).toMatch(/ : j-x : fixture job \(FAILED\)$/);
   });
 
   it('says so when there are no jobs', () => {

@@ -136,6 +136,15 @@ describe('RestClient', () => {
     expect(changes).toEqual(['->CREATED', 'CREATED>RUNNING', 'RUNNING>FINISHED']);
   });
 
+  it('waits through FAILING (the job has not ended) until FAILED', async () => {
+    const states: JobStatus[] = ['RUNNING', 'FAILING', 'FAILING', 'FAILED'];
+    route = () => ({ status: 200, body: details(states.shift() ?? 'FAILED') });
+    const changes: string[] = [];
+    const end = await new RestClient(baseUrl).waitForJobEnd('j1', { pollMs: 5, onStateChange: (d, previous) => changes.push(`${previous ?? '-'}>${d.state}`) });
+    expect(end.state).toBe('FAILED');
+    expect(changes).toEqual(['->RUNNING', 'RUNNING>FAILING', 'FAILING>FAILED']);
+  });
+
   it('stops waiting when its signal aborts, leaving the job alone', async () => {
     route = () => ({ status: 200, body: details('RUNNING') });
     const controller = new AbortController();

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { runCli, type TopOptions } from '../../src/cli/cli.js';
 import { findBottleneck, formatTopTable, type JobSnapshot } from '../../src/client/top-view.js';
-import type { JobDetails } from '../../src/rest/rest-types.js';
+import { isTerminalJobStatus, TERMINAL_JOB_STATES } from '../../src/client/index.js';
+import type { JobDetails, JobStatus } from '../../src/rest/rest-types.js';
 
 function vertex(id: string, name: string, metrics: Record<string, number>): JobDetails['vertices'][number] {
   return { id, name, parallelism: 2, status: 'RUNNING', 'start-time': 0, 'end-time': -1, duration: 1000, tasks: { RUNNING: 2 }, metrics };
@@ -37,6 +38,16 @@ describe('sluice top', () => {
     expect(lines[4].split(/\s{2,}/)).toEqual(['Slow map', '2', '100%', '0%', '0%', 'OK', '36.3k', '36.3k', '10%', '0%']);
     expect(new Set(lines.slice(2, 6).map((line) => line.length)).size).toBe(1); // right-aligned columns end together
     expect(lines.join('\n')).toContain('Likely bottleneck: Slow map (busy 100%), downstream of Source: Fast source (backpressure HIGH).');
+  });
+
+  it('says the job is FAILING instead of naming a bottleneck; the client counts FAILING as not yet ended', () => {
+    const failing: JobSnapshot = { ...SNAPSHOT, details: { ...SNAPSHOT.details, state: 'FAILING' } };
+    const text = formatTopTable(failing, Date.UTC(2026, 0, 1, 12, 0, 0));
+    expect(text.split('\n')[0]).toMatch(/^Job backpressure-demo \(a{32}\) FAILING for 12s, /);
+    expect(text).toContain('The job is FAILING: its subtasks are being canceled; figures are their last ones.');
+    expect(text).not.toContain('Likely bottleneck');
+    expect([...TERMINAL_JOB_STATES].sort()).toEqual(['CANCELED', 'FAILED', 'FINISHED']);
+    expect(['FAILING', 'CANCELING', 'RUNNING', 'CREATED'].map((state) => isTerminalJobStatus(state as JobStatus))).toEqual([false, false, false, false]);
   });
 
   it('takes an optional job id and --once on the command line', async () => {

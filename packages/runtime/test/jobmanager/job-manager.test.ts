@@ -178,7 +178,7 @@ describe('job submission and deployment', () => {
 });
 
 describe('job failure', () => {
-  it('cancels the other subtasks when one FAILS and ends FAILED with the worker\'s message and stack; the cluster runs the next job', async () => {
+  it('cancels the other subtasks when one FAILS, shows FAILING over REST until they end, then FAILED with the worker\'s message and stack; the cluster runs the next job', async () => {
     const { rest } = await setUp();
     const a = await register({ resourceId: 'tm-a', numSlots: 1, dataPort: 40001 });
     const b = await register({ resourceId: 'tm-b', numSlots: 1, dataPort: 40002 });
@@ -191,14 +191,29 @@ describe('job failure', () => {
 
     await waitFor('CancelTask on both TMs', () => a.canceled.length === 2 && b.canceled.length === 1);
     expect(b.canceled).toEqual([b.submitted[0].executionId]);
-    expect((await jobState(rest, jobId)).state).toBe('RUNNING'); // FAILING shows as RUNNING until the others end
+    // The others have not confirmed yet: the job is FAILING (as Flink's REST API says), not yet FAILED.
+    const failingDetails = await jobState(rest, jobId);
+    expect(failingDetails.state).toBe('FAILING');
+    expect(failingDetails['end-time']).toBe(-1);
+    expect(failingDetails.timestamps.FAILING).toBeGreaterThanOrEqual(failingDetails.timestamps.RUNNING);
+    expect(failingDetails.timestamps.FAILED).toBeUndefined();
+    expect(failingDetails['failure-cause']).toMatchObject({ message: 'boom at record 17' });
+    expect((await rest('/jobs')).body).toEqual({ jobs: [{ id: jobId, status: 'FAILING' }] });
+    expect((await rest('/jobs/overview')).body.jobs).toEqual([expect.objectContaining({ jid: jobId, state: 'FAILING', 'end-time': -1 })]);
+    expect((await rest('/overview')).body).toMatchObject({ 'jobs-running': 1, 'jobs-failed': 0 }); // not ended: counted running, as Flink does
+    const throttle = await rest(`/jobs/${jobId}/throttles`, { method: 'PATCH', body: JSON.stringify({ name: 'source', recordsPerSecond: 5 }) });
+    expect(throttle).toMatchObject({ status: 409, body: { code: 'ERR_RT_JOB_NOT_RUNNING', errors: [expect.stringContaining('is FAILING, not RUNNING')] } });
+
     a.report(a.submitted[0], 'CANCELED');
     a.report(a.submitted[1], 'CANCELED');
+    expect((await jobState(rest, jobId)).state).toBe('FAILING'); // one subtask still to confirm
     b.report(b.submitted[0], 'CANCELED');
     const details = await waitFor('FAILED', async () => {
       const body = await jobState(rest, jobId);
       return body.state === 'FAILED' && body;
     });
+    expect(details.timestamps).toEqual({ CREATED: expect.any(Number), RUNNING: expect.any(Number), FAILING: failingDetails.timestamps.FAILING, FAILED: details['end-time'] });
+    expect(details.timestamps.FAILED).toBeGreaterThanOrEqual(details.timestamps.FAILING);
     expect(details['failure-cause']).toEqual({
       name: 'Error',
       message: 'boom at record 17',

@@ -1,10 +1,10 @@
 // The `/jobs` resources on Flink's paths: list, overview, details, plan, submit, cancel, and run-time throttles.
 
 import { RuntimeError } from '../../errors.js';
-import type { Job, SubtaskExecution } from '../../jobmanager/job.js';
+import { TERMINAL_EXECUTION_STATES, type Job, type SubtaskExecution } from '../../jobmanager/job.js';
 import type { ExecutionState } from '../../rpc/messages.js';
 import { jobIdParam, type RestRoute } from '../rest-handler.js';
-import type { JobDetails, JobIdWithStatus, JobStatus, JobSubmitResponse, JobSummary } from '../rest-types.js';
+import type { JobDetails, JobIdWithStatus, JobSubmitResponse, JobSummary } from '../rest-types.js';
 import { validateSubmitRequest } from '../validate-submit-request.js';
 import { ioMetricsInfoOf } from './vertices.js';
 
@@ -20,7 +20,7 @@ export const jobRoutes: readonly RestRoute[] = [
     method: 'GET',
     path: '/jobs',
     handler: (_request, { jobManager }) => {
-      const jobs = jobManager.jobs().map((job): JobIdWithStatus => ({ id: job.jobId, status: job.status }));
+      const jobs = jobManager.jobs().map((job): JobIdWithStatus => ({ id: job.jobId, status: job.state }));
       return { status: 200, body: { jobs } };
     },
   },
@@ -93,8 +93,6 @@ function parseThrottle(body: unknown): { name: string; recordsPerSecond: number 
 
 // ---- Renderings ------------------------------------------------------------------------------------------------
 
-const TERMINAL: ReadonlySet<string> = new Set(['FINISHED', 'FAILED', 'CANCELED']);
-
 /** Counts subtasks per execution state (subtasks never deployed are left out). */
 function countStates(subtasks: readonly SubtaskExecution[]): Partial<Record<ExecutionState, number>> {
   const counts: Partial<Record<ExecutionState, number>> = {};
@@ -138,7 +136,7 @@ function summarizeJob(job: Job, now: number): JobSummary {
   return {
     'jid': job.jobId,
     'name': job.name,
-    'state': job.status,
+    'state': job.state,
     'start-time': job.startTime,
     'end-time': job.endTime,
     'duration': (job.endTime === -1 ? now : job.endTime) - job.startTime,
@@ -148,17 +146,15 @@ function summarizeJob(job: Job, now: number): JobSummary {
 /** `GET /jobs/:jobid` of `job` at time `now` (epoch ms). */
 export function renderJobDetails(job: Job, now: number): JobDetails {
   const subtasks = job.subtasks();
-  const timestamps: Partial<Record<JobStatus, number>> = {};
-  for (const [state, at] of Object.entries(job.timestamps)) if (state !== 'FAILING') timestamps[state as JobStatus] = at;
   const details: JobDetails = {
     ...summarizeJob(job, now),
     'now': now,
-    'timestamps': timestamps,
+    'timestamps': { ...job.timestamps }, // a copy: the job keeps adding to its own
     'vertices': job.graph.vertices.map((vertex) => {
       const mine = subtasks.filter((subtask) => subtask.vertexId === vertex.id);
       const started = mine.filter((subtask) => subtask.startTime !== -1);
       const startTime = started.length === 0 ? -1 : Math.min(...started.map((subtask) => subtask.startTime));
-      const hasEnded = mine.every((subtask) => TERMINAL.has(subtask.state));
+      const hasEnded = mine.every((subtask) => TERMINAL_EXECUTION_STATES.has(subtask.state));
       const endTime = hasEnded && mine.length > 0 ? Math.max(...mine.map((subtask) => subtask.endTime)) : -1;
       return {
         'id': vertex.id,
