@@ -1,25 +1,28 @@
 // The client side of the JobManager's REST API (Flink's paths), used by `sluice run/list/cancel`, the tests and the experiment.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TOKEN_HEADER } from '@sluice/network';
 import { RUNTIME_ERROR_CODES, RuntimeError, type RuntimeErrorCode } from '../errors.js';
-import type {
-  ClusterOverview,
-  JobDetails,
-  JobGraphJson,
-  JobIdWithStatus,
-  JobStatus,
-  JobSubmitRequest,
-  JobSubmitResponse,
-  JobSummary,
-  JobVertexBackPressureInfo,
-  RestError,
-  TaskManagerInfo,
+import {
+  isTerminalJobStatus,
+  TERMINAL_JOB_STATES,
+  type ClusterOverview,
+  type JobDetails,
+  type JobGraphJson,
+  type JobIdWithStatus,
+  type JobStatus,
+  type JobSubmitRequest,
+  type JobSubmitResponse,
+  type JobSummary,
+  type JobVertexBackPressureInfo,
+  type RestError,
+  type TaskManagerInfo,
 } from '../rest/rest-types.js';
 
-/** Header carrying `cluster.token` on every request; the same header the RPC and data connections use (keep in sync with `RPC_TOKEN_HEADER`). */
-export const REST_TOKEN_HEADER = 'x-sluice-token';
+/** Header carrying `cluster.token` on every request: the network package's, which the RPC and data connections use too. */
+export const REST_TOKEN_HEADER = TOKEN_HEADER;
 
-/** States after which a job never changes again (Flink's globally terminal states). */
-export const TERMINAL_JOB_STATES: ReadonlySet<JobStatus> = new Set<JobStatus>(['FINISHED', 'FAILED', 'CANCELED']);
+// Defined next to JobStatus; re-exported so the client's users (the CLI, top, the experiment) find them here.
+export { isTerminalJobStatus, TERMINAL_JOB_STATES };
 
 /** One entry of `GET /jobs/overview` (Flink's JobDetails summary): what `sluice list` prints. */
 export type JobOverview = JobSummary;
@@ -133,7 +136,8 @@ export class RestClient {
   }
 
   /**
-   * Polls `GET /jobs/:id` until the job is FINISHED, FAILED or CANCELED, and resolves with its last details.
+   * Polls `GET /jobs/:id` until the job is FINISHED, FAILED or CANCELED, and resolves with its last details;
+   * FAILING and CANCELING are passing states (reported to `onStateChange` like any other).
    * Aborting `signal` only stops the waiting: the job keeps running.
    */
   async waitForJobEnd(jobId: string, options: WaitForJobEndOptions = {}): Promise<JobDetails> {
@@ -146,7 +150,7 @@ export class RestClient {
         onStateChange?.(details, state);
         state = details.state;
       }
-      if (TERMINAL_JOB_STATES.has(details.state)) return details;
+      if (isTerminalJobStatus(details.state)) return details;
       await sleep(pollMs, undefined, { signal }).catch((error: unknown) => {
         throw signal?.aborted ? signal.reason : error; // the reason, not a generic AbortError
       });

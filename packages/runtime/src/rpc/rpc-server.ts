@@ -4,12 +4,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { TOKEN_HEADER } from '@sluice/network';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { RuntimeError } from '../errors.js';
 import { RPC_PATH, type ExecutionState, type JobManagerToTaskManager, type TaskManagerToJobManager } from './messages.js';
 
-/** Header that may carry the cluster token on the upgrade request (the same header the data connections use). */
-export const RPC_TOKEN_HEADER = 'x-sluice-token';
+/** Header that may carry the cluster token on the upgrade request: the network package's, which the data connections use. */
+export const RPC_TOKEN_HEADER = TOKEN_HEADER;
 
 /** Largest message the JobManager accepts from a TaskManager: heartbeats with metrics stay far below it. */
 export const MAX_TASK_MANAGER_MESSAGE_BYTES = 16 * 1024 * 1024;
