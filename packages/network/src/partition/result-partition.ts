@@ -41,6 +41,7 @@ export class ResultPartition {
       subpartition.onBlockedChange = (delta) => this.pool.addBlockedQueues(delta);
       subpartition.recycleEmpty = (segment) => this.pool.recycle(segment);
       subpartition.waitTimeoutMs = waitOptions.waitTimeoutMs;
+      subpartition.metrics = metrics;
       return subpartition;
     });
   }
@@ -86,15 +87,6 @@ export class ResultPartition {
     }
     subpartition.setBuffer(segment, this.pool.poolId);
     this.available = this.pool.isAvailable();
-    this.collectBlockedTime(subpartition);
-  }
-
-  /** Moves time a subpartition spent blocked on its full queue into hard backpressure. */
-  private collectBlockedTime(subpartition: ResultSubpartition): void {
-    if (subpartition.blockedMs > 0) {
-      if (this.metrics !== null) this.metrics.values[IO_METRIC.hardBackPressuredTimeMs] += subpartition.blockedMs;
-      subpartition.blockedMs = 0;
-    }
   }
 
   /** Makes everything written so far visible to consumers, leaving partly filled buffers in place. */
@@ -111,7 +103,6 @@ export class ResultPartition {
   addEvent(subpartition: ResultSubpartition, payload: Uint8Array): void {
     this.countFinished(subpartition.finishBuffer());
     subpartition.addEvent(payload);
-    this.collectBlockedTime(subpartition);
   }
 
   /** Ends the partition: end-of-partition on every subpartition. Consumers finish once they read it. */

@@ -6,6 +6,7 @@ import {
   Q_POOL, Q_PRODUCER_SIGNAL, Q_TAIL, QF_PRODUCER_FINISHED, QUEUE_HEADER_WORDS, Q_IN_USE, Q_CONSUMER_WAKE_OFF,
 } from '../memory/layout.js';
 import type { NetworkMemory } from '../memory/network-memory.js';
+import type { TaskIoMetrics } from '../metrics/task-io-metrics.js';
 import { blockForSignal } from '../threads/wait-for-signal.js';
 
 //   queue entries (ring of `capacity`), written by the producer at TAIL, read by the consumer at HEAD:
@@ -47,8 +48,8 @@ export class ResultSubpartition {
   private committed = 0;
   private tail: number;
 
-  /** Milliseconds the producer spent blocked on a full queue since the partition last collected them (hard backpressure). */
-  blockedMs = 0;
+  /** The producing subtask's counters: a wait on a full queue is hard backpressure, timed like a wait for a buffer. */
+  metrics: TaskIoMetrics | null = null;
   /** Longest single sleep while blocked on a full queue. */
   waitTimeoutMs = 50;
 
@@ -242,7 +243,12 @@ export class ResultSubpartition {
   private waitForEntrySpace(): void {
     if (this.hasEntrySpace()) return;
     const signal = this.words[this.base + Q_PRODUCER_SIGNAL];
-    this.blockedMs += blockForSignal(this.words, signal, () => this.hasEntrySpace(), this.waitTimeoutMs);
+    this.metrics?.startTimer('hardBackPressuredTimeMs');
+    try {
+      blockForSignal(this.words, signal, () => this.hasEntrySpace(), this.waitTimeoutMs);
+    } finally {
+      this.metrics?.stopTimer('hardBackPressuredTimeMs');
+    }
   }
 
   private entryBase(index: number): number {
