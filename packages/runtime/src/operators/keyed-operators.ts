@@ -57,6 +57,5 @@ export class KeyedProcessOperator<K, I, O> implements StreamOperator<I>, KeyedPr
     return undefined;
   }
 
-  endInput(): void {}
   close() { return closeFunction(this.fn); }
 }

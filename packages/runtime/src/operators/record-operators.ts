@@ -9,7 +9,6 @@ export class MapOperator<I, O> implements StreamOperator<I> {
   processElement(record: I): void {
     this.output.collect(this.fn(record));
   }
-  endInput(): void {}
   close() { return closeFunction(this.fn); }
 }
 
@@ -20,7 +19,6 @@ export class FilterOperator<T> implements StreamOperator<T> {
   processElement(record: T): void {
     if (this.fn(record)) this.output.collect(record);
   }
-  endInput(): void {}
   close() { return closeFunction(this.fn); }
 }
 
@@ -31,7 +29,6 @@ export class FlatMapOperator<I, O> implements StreamOperator<I> {
   processElement(record: I): void {
     this.fn(record, this.output);
   }
-  endInput(): void {}
   close() { return closeFunction(this.fn); }
 }
 
@@ -44,6 +41,5 @@ export class ProcessOperator<I, O> implements StreamOperator<I> {
   processElement(record: I): void {
     this.fn.processElement(record, NO_TIMESTAMP, this.output);
   }
-  endInput(): void {}
   close() { return closeFunction(this.fn); }
 }

@@ -90,7 +90,6 @@ export class FileSinkOperator implements StreamOperator<unknown> {
 export class DiscardSinkOperator implements StreamOperator<unknown> {
   open(): void {}
   processElement(): void {}
-  endInput(): void {}
   close(): void {}
 }
 
@@ -101,6 +100,5 @@ export class FunctionSinkOperator<T> implements StreamOperator<T> {
   processElement(record: T): void {
     this.fn.invoke(record);
   }
-  endInput(): void {}
   close() { return closeFunction(this.fn); }
 }

@@ -1,7 +1,8 @@
-// Sources driven by the subtask mailbox: a generator with a changeable rate, a collection, and a text file.
+// Sources driven by the subtask mailbox: a generator with a changeable rate (a collection is one), and a text file.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { GeneratorFunction } from '../api/functions.js';
+import { RatePacer } from './rate-pacer.js';
 import { closeFunction, openFunction, type OperatorContext, type Output, type SourceOperator, type SourceStatus } from './stream-operator.js';
 
 const MORE: SourceStatus = { kind: 'more' };
@@ -10,18 +11,15 @@ const END: SourceStatus = { kind: 'end' };
 /**
  * Generates `fn(index)` for this subtask's share of the indices (`subtask, subtask + p, subtask + 2p,
  * …`, below `count`), at most `ratePerSecond / parallelism` records per second. A named rate
- * (`rateControl`) follows the job's throttle of that name while the job runs.
+ * (`rateControl`) follows the job's throttle of that name while the job runs. A collection is the
+ * unthrottled case with `fn = (i) => items[i]` (and parallelism 1).
  *
  * Owned by: one subtask worker thread.
  */
 export class GeneratorSourceOperator<T> implements SourceOperator<T> {
   private nextIndex = 0;
   private stride = 1;
-  private context!: OperatorContext;
-  private ratePerSubtask = Infinity;
-  // Rate accounting restarts whenever the rate changes, so a change takes effect at once.
-  private rateOriginMs = 0;
-  private emittedSinceOrigin = 0;
+  private pacer!: RatePacer;
 
   constructor(
     private readonly fn: GeneratorFunction<T>,
@@ -32,22 +30,21 @@ export class GeneratorSourceOperator<T> implements SourceOperator<T> {
   ) {}
 
   open(context: OperatorContext) {
-    this.context = context;
     this.nextIndex = context.subtaskIndex;
     this.stride = context.parallelism;
-    this.updateRate(performance.now());
+    this.pacer = new RatePacer(context, this.rateControl, this.ratePerSecond);
+    this.pacer.update(performance.now());
     return openFunction(this.fn, context);
   }
 
   emitBatch(maxRecords: number, isAvailable: () => boolean): SourceStatus {
     const now = performance.now();
-    this.updateRate(now);
-    let budget = maxRecords;
-    if (this.ratePerSubtask !== Infinity) {
-      const due = Math.floor(((now - this.rateOriginMs) / 1000) * this.ratePerSubtask) - this.emittedSinceOrigin;
-      if (due <= 0) return { kind: 'wait', delayMs: Math.max(0.1, 1000 / this.ratePerSubtask) };
-      budget = Math.min(budget, due);
-    }
+    const pacer = this.pacer;
+    pacer.update(now);
+    const allowance = pacer.allowance(now);
+    // Ahead of the rate: the mailbox waits (idle, its event loop free) until the next record is due.
+    if (allowance <= 0) return { kind: 'wait', delayMs: pacer.delayMs(now) };
+    const budget = Math.min(maxRecords, allowance);
     const fn = this.fn;
     const output = this.output;
     const stride = this.stride;
@@ -60,37 +57,11 @@ export class GeneratorSourceOperator<T> implements SourceOperator<T> {
       emitted++;
     }
     this.nextIndex = index;
-    this.emittedSinceOrigin += emitted;
+    pacer.record(emitted);
     return index >= count ? END : MORE;
   }
 
-  private updateRate(now: number): void {
-    const total = this.rateControl !== undefined && this.context.throttles.has(this.rateControl) ? this.context.throttles.get(this.rateControl)! : this.ratePerSecond;
-    const perSubtask = total / this.context.parallelism;
-    if (perSubtask !== this.ratePerSubtask) {
-      this.ratePerSubtask = perSubtask;
-      this.rateOriginMs = now;
-      this.emittedSinceOrigin = 0;
-    }
-  }
-
   close() { return closeFunction(this.fn); }
-}
-
-/** Emits `fn(0) … fn(count - 1)`, the elements of a collection (parallelism 1). */
-export class CollectionSourceOperator<T> implements SourceOperator<T> {
-  private index = 0;
-  constructor(private readonly fn: GeneratorFunction<T>, private readonly count: number, readonly output: Output<T>) {}
-  open(): void {}
-  emitBatch(maxRecords: number, isAvailable: () => boolean): SourceStatus {
-    let emitted = 0;
-    while (emitted < maxRecords && this.index < this.count && isAvailable()) {
-      this.output.collect(this.fn(this.index++));
-      emitted++;
-    }
-    return this.index >= this.count ? END : MORE;
-  }
-  close(): void {}
 }
 
 const READ_BYTES = 256 * 1024;

@@ -22,7 +22,8 @@ export interface OperatorContext extends RuntimeContext {
 export interface StreamOperator<IN> {
   open(context: OperatorContext): void | Promise<void>;
   processElement(record: IN): void;
-  endInput(): void;
+  /** Only operators that hold records back until the end (batch reductions, buffers) need one. */
+  endInput?(): void;
   close(): void | Promise<void>;
   /** False while the operator cannot take more input (its own bounded queue is full); the mailbox waits. */
   isAvailable?(): boolean;

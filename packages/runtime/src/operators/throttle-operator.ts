@@ -1,5 +1,6 @@
 // Lets records through at a named, changeable rate, sleeping the subtask like Flink's experiment did with Thread.sleep().
 import { performance } from 'node:perf_hooks';
+import { RatePacer } from './rate-pacer.js';
 import type { OperatorContext, Output, StreamOperator } from './stream-operator.js';
 
 /** Records between two looks at the clock. */
@@ -15,46 +16,34 @@ const SLEEP_WORD = new Int32Array(new SharedArrayBuffer(4));
  * Owned by: one subtask worker thread.
  */
 export class ThrottleOperator<T> implements StreamOperator<T> {
-  private context!: OperatorContext;
-  private ratePerSubtask = Infinity;
-  private originMs = 0;
-  private passed = 0;
-  private sinceCheck = 0;
+  private pacer!: RatePacer;
+  /** Records let through since the last look at the clock. */
+  private unpaced = 0;
 
   constructor(private readonly name: string, private readonly recordsPerSecond: number, private readonly output: Output<T>) {}
 
   open(context: OperatorContext): void {
-    this.context = context;
-    this.updateRate(performance.now());
+    this.pacer = new RatePacer(context, this.name, this.recordsPerSecond);
+    this.pacer.update(performance.now());
   }
 
   processElement(record: T): void {
-    if (++this.sinceCheck >= CHECK_EVERY) {
-      this.sinceCheck = 0;
-      this.pace();
-    }
-    this.passed++;
+    if (this.unpaced >= CHECK_EVERY) this.pace();
+    this.unpaced++;
     this.output.collect(record);
   }
 
+  /** Counts the records let through since the last look, then sleeps until the next one is due. */
   private pace(): void {
     const now = performance.now();
-    this.updateRate(now);
-    if (this.ratePerSubtask === Infinity) return;
-    const dueMs = this.originMs + (this.passed / this.ratePerSubtask) * 1000;
-    if (dueMs > now) Atomics.wait(SLEEP_WORD, 0, 0, dueMs - now);
+    const pacer = this.pacer;
+    // Counted before the rate is read: records that went at an old rate do not count against a new one.
+    pacer.record(this.unpaced);
+    this.unpaced = 0;
+    pacer.update(now);
+    const delayMs = pacer.delayMs(now);
+    if (delayMs > 0) Atomics.wait(SLEEP_WORD, 0, 0, delayMs);
   }
 
-  private updateRate(now: number): void {
-    const total = this.context.throttles.get(this.name) ?? this.recordsPerSecond;
-    const perSubtask = total / this.context.parallelism;
-    if (perSubtask !== this.ratePerSubtask) {
-      this.ratePerSubtask = perSubtask;
-      this.originMs = now;
-      this.passed = 0;
-    }
-  }
-
-  endInput(): void {}
   close(): void {}
 }

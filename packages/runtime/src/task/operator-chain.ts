@@ -5,7 +5,7 @@ import type { StreamNode } from '../graph/stream-graph.js';
 import { KeyedProcessOperator, KeyedReduceOperator } from '../operators/keyed-operators.js';
 import { FilterOperator, FlatMapOperator, MapOperator, ProcessOperator } from '../operators/record-operators.js';
 import { DiscardSinkOperator, FileSinkOperator, FunctionSinkOperator, PrintSinkOperator } from '../operators/sink-operators.js';
-import { CollectionSourceOperator, FileSourceOperator, GeneratorSourceOperator } from '../operators/source-operators.js';
+import { FileSourceOperator, GeneratorSourceOperator } from '../operators/source-operators.js';
 import { PoolMapOperator, type PoolJobModule } from '../operators/pool-map-operator.js';
 import type { Output, SourceOperator, StreamOperator } from '../operators/stream-operator.js';
 import { ThrottleOperator } from '../operators/throttle-operator.js';
@@ -93,7 +93,8 @@ function createOperator(node: StreamNode, output: Output<unknown>, job: PoolJobM
     case 'source-generator':
       return new GeneratorSourceOperator(node.fn, node.options.count, node.options.ratePerSecond, node.options.rateControl, output);
     case 'source-collection':
-      return new CollectionSourceOperator(node.fn, node.options.count, output);
+      // A collection is an unthrottled generator over its elements (`fn(i)` is element i).
+      return new GeneratorSourceOperator(node.fn, node.options.count, Infinity, undefined, output);
     case 'source-file':
       return new FileSourceOperator(node.options.path, output as Output<string>);
     case 'map':

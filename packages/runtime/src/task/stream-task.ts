@@ -64,7 +64,7 @@ export class StreamTask {
       const completed = this.chain.source !== null ? await this.runSource() : await this.runInputs();
       if (!completed) return false;
       for (const operator of this.chain.operators) {
-        if ('endInput' in operator) operator.endInput();
+        if ('endInput' in operator) operator.endInput?.();
         if ('finish' in operator && operator.finish !== undefined) await operator.finish();
       }
       this.collectRecordsOut();
