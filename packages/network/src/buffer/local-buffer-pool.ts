@@ -211,23 +211,22 @@ export class LocalBufferPool {
   }
 
   /**
-   * Blocks the thread until a segment can be had and returns it: the hard wait of a writer in the middle of a record.
-   * @returns the segment and the milliseconds spent blocked
+   * Blocks the thread until a segment can be had and returns it: the hard wait of a writer in the middle of a
+   * record (the caller times it as hard backpressure).
    */
-  requestSegmentBlocking(): { segment: number; blockedMs: number } {
+  requestSegmentBlocking(): number {
     let segment = this.requestSegment();
-    if (segment >= 0) return { segment, blockedMs: 0 };
+    if (segment >= 0) return segment;
     Atomics.add(this.words, this.base + P_NUM_WAITERS, 1);
-    let blockedMs = 0;
     try {
       while (segment < 0) {
-        blockedMs += blockForSignal(this.words, this.base + P_SIGNAL, () => this.hasSegment(), this.waitOptions.waitTimeoutMs);
+        blockForSignal(this.words, this.base + P_SIGNAL, () => this.hasSegment(), this.waitOptions.waitTimeoutMs);
         segment = this.requestSegment();
       }
     } finally {
       Atomics.sub(this.words, this.base + P_NUM_WAITERS, 1);
     }
-    return { segment, blockedMs };
+    return segment;
   }
 
   /**

@@ -80,7 +80,7 @@ export class ResultPartition {
     if (segment < 0) {
       this.metrics?.startTimer('hardBackPressuredTimeMs'); // the TaskManager sees the thread blocked while it is
       try {
-        segment = this.pool.requestSegmentBlocking().segment;
+        segment = this.pool.requestSegmentBlocking();
       } finally {
         this.metrics?.stopTimer('hardBackPressuredTimeMs');
       }
