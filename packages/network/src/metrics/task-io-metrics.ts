@@ -39,7 +39,7 @@ export function epochMs(): number {
 
 /**
  * Monotonic counters of one subtask: records, bytes and buffers in and out, and milliseconds idle and
- * backpressured (soft: waiting for output availability; hard: blocked inside a buffer request). Busy time
+ * backpressured (soft: waiting for output availability; hard: blocked inside a buffer request or on a full subpartition queue). Busy time
  * is what remains of the wall-clock time, as in Flink. The subtask thread is the only writer, so plain
  * Float64 stores suffice (aligned 8-byte stores do not tear on the platforms Node runs on); readers on
  * other threads see values at most a moment old.

@@ -18,8 +18,8 @@ export interface ResultPartitionDescriptor {
  * *available* while its pool can hand out a buffer and no subpartition is at max-buffers-per-channel; the
  * subtask's mailbox checks {@link isAvailable} before each record and otherwise awaits
  * {@link waitForAvailability}: soft backpressure. A record that needs a buffer while none is free
- * blocks the thread in {@link requestNewBuffer}: hard backpressure. Both waits are counted in the
- * subtask's metrics.
+ * blocks the thread in {@link requestNewBuffer}: hard backpressure, as does a subpartition whose queue has
+ * no free entry. All these waits are counted in the subtask's metrics while they last.
  *
  * Owned by: the producing subtask worker thread.
  */

@@ -14,7 +14,7 @@ export const TASK_METERS = [
 
 /**
  * Milliseconds per second a subtask spent idle (waiting for input), backpressured (soft: waiting for an output
- * buffer with the mailbox still responsive; hard: blocked inside a buffer request) and busy (the rest): Flink's
+ * buffer with the mailbox still responsive; hard: blocked inside a buffer request or on a full subpartition queue) and busy (the rest): Flink's
  * task time gauges. idle + backPressured + busy = 1000 (backPressured = soft + hard).
  */
 export const TASK_TIME_GAUGES = [
@@ -68,7 +68,7 @@ export const METRIC_HELP: Readonly<Record<TaskMetricName | TaskManagerMetricName
   busyTimeMsPerSecond: 'Milliseconds per second neither idle nor backpressured.',
   backPressuredTimeMsPerSecond: 'Milliseconds per second waiting for output buffers (soft + hard).',
   softBackPressuredTimeMsPerSecond: 'Milliseconds per second the mailbox waited for output availability.',
-  hardBackPressuredTimeMsPerSecond: 'Milliseconds per second the thread was blocked inside a buffer request.',
+  hardBackPressuredTimeMsPerSecond: 'Milliseconds per second the thread was blocked inside a buffer request or on a full subpartition queue.',
   accumulatedIdleTime: 'Milliseconds spent idle since the subtask started.',
   accumulatedBusyTime: 'Milliseconds spent busy since the subtask started.',
   accumulatedBackpressuredTime: 'Milliseconds spent backpressured since the subtask started.',
