@@ -19,7 +19,11 @@ describe('a producer blocked on a full subpartition queue (real thread)', () => 
     const done = once(worker, 'message');
     try {
       const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-      while (metrics.read().hardBackPressuredTimeMs === 0) await sleep(5); // the worker started and blocked
+      const deadline = performance.now() + 10_000;
+      while (metrics.read().hardBackPressuredTimeMs === 0) { // the worker started and blocked
+        if (performance.now() > deadline) throw new Error('the producer never blocked on its full queue (no hard backpressure within 10 s)');
+        await sleep(5);
+      }
       await sleep(300);
       expect(metrics.read().hardBackPressuredTimeMs).toBeGreaterThanOrEqual(290); // the wait in progress shows
       expect(metrics.snapshot().hardBackPressuredTimeMs).toBe(0); // and has not ended yet
