@@ -18,8 +18,6 @@ import {
   type TaskManagerInfo,
 } from '../rest/rest-types.js';
 
-/** Header carrying `cluster.token` on every request: the network package's, which the RPC and data connections use too. */
-export const REST_TOKEN_HEADER = TOKEN_HEADER;
 
 // Defined next to JobStatus; re-exported so the client's users (the CLI, top, the experiment) find them here.
 export { isTerminalJobStatus, TERMINAL_JOB_STATES };
@@ -29,7 +27,7 @@ export type JobOverview = JobSummary;
 
 /** Options of {@link RestClient}. */
 export interface RestClientOptions {
-  /** `cluster.token`, sent as {@link REST_TOKEN_HEADER}; default none (fine on loopback). */
+  /** `cluster.token`, sent in the `x-sluice-token` header (the network package's `TOKEN_HEADER`, as on the RPC and data connections); default none (fine on loopback). */
   token?: string;
   /** Longest wait for one answer before the JobManager counts as unreachable; default 30 000 ms. */
   timeoutMs?: number;
@@ -164,7 +162,7 @@ export class RestClient {
     const url = `${this.baseUrl}${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.#token !== undefined) headers[REST_TOKEN_HEADER] = this.#token;
+    if (this.#token !== undefined) headers[TOKEN_HEADER] = this.#token;
     let response: Response;
     let text: string;
     try {

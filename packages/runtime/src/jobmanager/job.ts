@@ -3,12 +3,10 @@
 import type { SerializedError } from '@sluice/network';
 import type { Logger } from 'pino';
 import type { JobGraphJson } from '../graph/format-plan.js';
-import type { ExecutionState, InputChannelMetrics, JobCodeDescriptor, JobManagerToTaskManager, TaskManagerToJobManager } from '../rpc/messages.js';
+import { TERMINAL_EXECUTION_STATES, type ExecutionState, type InputChannelMetrics, type JobCodeDescriptor, type JobManagerToTaskManager, type TaskManagerToJobManager } from '../rpc/messages.js';
 import { isTerminalJobStatus, type JobStatus, type TerminalJobStatus } from '../rest/rest-types.js';
 import type { Deployment } from './deployment.js';
 
-/** States a subtask leaves no more (the REST handlers judge a vertex ended by them too). */
-export const TERMINAL_EXECUTION_STATES: ReadonlySet<ExecutionState | 'CREATED'> = new Set(['FINISHED', 'FAILED', 'CANCELED']);
 
 /** Why a job failed: the first failing subtask's error as its worker sent it, and where it ran. */
 export type JobFailureCause = SerializedError & { taskName?: string; taskManager?: string };

@@ -4,9 +4,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { TOKEN_HEADER } from '@sluice/network';
 import { RuntimeError } from '../errors.js';
 import type { JobManager } from '../jobmanager/job-manager.js';
-import { digest, hostForUrl, RPC_TOKEN_HEADER } from '../rpc/rpc-server.js';
+import { digest, hostForUrl } from '../rpc/rpc-server.js';
 import { clusterRoutes } from './handlers/cluster.js';
 import { jobRoutes } from './handlers/jobs.js';
 import { metricRoutes } from './handlers/metrics.js';
@@ -17,9 +18,6 @@ import type { RestError } from './rest-types.js';
 
 /** Largest request body: a submission carries the bundled job code. */
 export const MAX_REST_BODY_BYTES = 64 * 1024 * 1024;
-
-/** Header carrying the cluster token on requests that change something (POST, PATCH). */
-export const REST_TOKEN_HEADER = RPC_TOKEN_HEADER;
 
 /** Options of a {@link RestServer}. */
 export interface RestServerOptions {
@@ -126,9 +124,9 @@ export class RestServer {
 
   #checkToken(req: IncomingMessage): void {
     if (this.#tokenDigest === null) return;
-    const given = req.headers[REST_TOKEN_HEADER];
+    const given = req.headers[TOKEN_HEADER];
     if (typeof given === 'string' && timingSafeEqual(digest(given), this.#tokenDigest)) return;
-    throw new RuntimeError('ERR_RT_UNAUTHORIZED', `${given === undefined ? 'missing' : 'wrong'} ${REST_TOKEN_HEADER} header: this JobManager requires cluster.token for submissions and changes`);
+    throw new RuntimeError('ERR_RT_UNAUTHORIZED', `${given === undefined ? 'missing' : 'wrong'} ${TOKEN_HEADER} header: this JobManager requires cluster.token for submissions and changes`);
   }
 
   /** Reads the body (at most maxBodyBytes) and parses it as JSON; an empty body is undefined. */

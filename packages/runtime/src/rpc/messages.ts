@@ -5,6 +5,9 @@ import type { SerializerSpec } from '../serialization/create-serializer.js';
 /** Lifecycle of one subtask execution, Flink's ExecutionState (subset). */
 export type ExecutionState = 'DEPLOYING' | 'INITIALIZING' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELING' | 'CANCELED';
 
+/** States a subtask leaves no more. */
+export const TERMINAL_EXECUTION_STATES: ReadonlySet<ExecutionState | 'CREATED'> = new Set(['FINISHED', 'FAILED', 'CANCELED']);
+
 /** Where a consumer finds one input channel's producer subpartition. */
 export interface InputChannelDescriptor {
   /** 16-byte id of the producer subtask's ResultPartition for this edge, hex. */

@@ -1,9 +1,9 @@
 // The TaskManager side of the control plane: one WebSocket to the JobManager's RPC endpoint, JSON messages both ways.
 
+import { TOKEN_HEADER } from '@sluice/network';
 import { WebSocket, type RawData } from 'ws';
 import { RuntimeError } from '../errors.js';
 import type { JobManagerToTaskManager, TaskManagerToJobManager } from './messages.js';
-import { RPC_TOKEN_HEADER } from './rpc-server.js';
 
 /**
  * Largest message a TaskManager accepts from the JobManager. `DeployJobCode` carries the bundled job, which the
@@ -64,7 +64,7 @@ export function connectToJobManager(url: string, options: RpcClientOptions): Pro
     maxPayload: options.maxPayloadBytes ?? MAX_JOB_MANAGER_MESSAGE_BYTES,
     handshakeTimeout: options.connectTimeoutMs ?? 10_000,
     followRedirects: false,
-    ...(options.token === undefined ? {} : { headers: { [RPC_TOKEN_HEADER]: options.token } }),
+    ...(options.token === undefined ? {} : { headers: { [TOKEN_HEADER]: options.token } }),
   });
   let isClosedLocally = false;
 

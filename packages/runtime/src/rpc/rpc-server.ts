@@ -9,8 +9,6 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { RuntimeError } from '../errors.js';
 import { RPC_PATH, type ExecutionState, type JobManagerToTaskManager, type TaskManagerToJobManager } from './messages.js';
 
-/** Header that may carry the cluster token on the upgrade request: the network package's, which the data connections use. */
-export const RPC_TOKEN_HEADER = TOKEN_HEADER;
 
 /** Largest message the JobManager accepts from a TaskManager: heartbeats with metrics stay far below it. */
 export const MAX_TASK_MANAGER_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -143,7 +141,7 @@ export class RpcServer {
   #onConnection(ws: WebSocket, req: IncomingMessage): void {
     const remote = req.socket.remoteAddress ?? 'unknown';
     const remoteAddress = `${hostForUrl(remote)}:${req.socket.remotePort ?? 0}`;
-    const given = req.headers[RPC_TOKEN_HEADER];
+    const given = req.headers[TOKEN_HEADER];
     const hasValidTokenHeader = this.#tokenDigest !== null && typeof given === 'string' && timingSafeEqual(digest(given), this.#tokenDigest);
     const logger = this.#options.logger;
     const link: RpcLink = {

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { removeJobBundle, writeJobBundle } from '../client/job-bundle.js';
 import { RuntimeError } from '../errors.js';
 import { networkOptionsFrom, type SluiceConfig } from '../options.js';
-import type { ExecutionState, JobCodeDescriptor, JobManagerToTaskManager, TaskDeploymentDescriptor, TaskManagerToJobManager, TaskMetricsReport } from '../rpc/messages.js';
+import { TERMINAL_EXECUTION_STATES, type ExecutionState, type JobCodeDescriptor, type JobManagerToTaskManager, type TaskDeploymentDescriptor, type TaskManagerToJobManager, type TaskMetricsReport } from '../rpc/messages.js';
 import type { SubtaskWorkerData } from '../task/subtask-messages.js';
 import { SubtaskLauncher } from './subtask-launcher.js';
 import { sampleTaskManagerMetrics, TaskMetricsSampler } from './task-metrics-sampler.js';
@@ -188,7 +188,7 @@ export class TaskManager {
         if (error !== undefined) this.logger.warn({ task: tdd.taskName, error: error.message }, 'subtask failed');
         report(state, error);
         job.tasks.get(tdd.executionId)?.sampler.notifyState(state);
-        if (state === 'FINISHED' || state === 'FAILED' || state === 'CANCELED') this.releaseTaskGates(job, tdd.executionId);
+        if (TERMINAL_EXECUTION_STATES.has(state)) this.releaseTaskGates(job, tdd.executionId);
       });
       job.tasks.set(tdd.executionId, { launcher, gates, signal, metrics, sampler: new TaskMetricsSampler(this.env, metrics, partitions, gates) });
     } catch (error) {

@@ -2,7 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { REST_TOKEN_HEADER, RestClient } from '../../src/client/rest-client.js';
+import { TOKEN_HEADER } from '@sluice/network';
+import { RestClient } from '../../src/client/rest-client.js';
 import type { JobDetails, JobStatus } from '../../src/rest/rest-types.js';
 
 interface Seen {
@@ -24,7 +25,7 @@ beforeAll(async () => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     request.on('end', () => {
-      const entry: Seen = { method: request.method ?? '', url: request.url ?? '', token: request.headers[REST_TOKEN_HEADER] as string | undefined, body };
+      const entry: Seen = { method: request.method ?? '', url: request.url ?? '', token: request.headers[TOKEN_HEADER] as string | undefined, body };
       seen.push(entry);
       const answer = route(entry);
       response.writeHead(answer.status, { 'content-type': 'application/json' });

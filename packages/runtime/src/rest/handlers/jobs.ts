@@ -1,8 +1,8 @@
 // The `/jobs` resources on Flink's paths: list, overview, details, plan, submit, cancel, and run-time throttles.
 
 import { RuntimeError } from '../../errors.js';
-import { TERMINAL_EXECUTION_STATES, type Job, type SubtaskExecution } from '../../jobmanager/job.js';
-import type { ExecutionState } from '../../rpc/messages.js';
+import type { Job, SubtaskExecution } from '../../jobmanager/job.js';
+import { TERMINAL_EXECUTION_STATES, type ExecutionState } from '../../rpc/messages.js';
 import { jobIdParam, type RestRoute } from '../rest-handler.js';
 import type { JobDetails, JobIdWithStatus, JobSubmitResponse, JobSummary } from '../rest-types.js';
 import { validateSubmitRequest } from '../validate-submit-request.js';
