@@ -40,7 +40,7 @@ describe('sluice top', () => {
     expect(lines.join('\n')).toContain('Likely bottleneck: Slow map (busy 100%), downstream of Source: Fast source (backpressure HIGH).');
   });
 
-  it('says the job is FAILING instead of naming a bottleneck; the client counts FAILING as not yet ended', () => {
+  it('says the job is FAILING instead of naming a bottleneck; FAILING is not a terminal state', () => {
     const failing: JobSnapshot = { ...SNAPSHOT, details: { ...SNAPSHOT.details, state: 'FAILING' } };
     const text = formatTopTable(failing, Date.UTC(2026, 0, 1, 12, 0, 0));
     expect(text.split('\n')[0]).toMatch(/^Job backpressure-demo \(a{32}\) FAILING for 12s, /);
