@@ -1,4 +1,4 @@
-// Samples the cluster's processes while the experiment runs: TaskManager RSS (with `ps`) and CPU, ours and everyone else's (/proc).
+// Samples the cluster's processes while the experiment runs: TaskManager RSS and CPU, ours and everyone else's (/proc; RSS with `ps` elsewhere).
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -21,14 +21,15 @@ export interface CpuTicks {
 export interface ProcessSample {
   /** Epoch ms. */
   readonly atMs: number;
-  /** TaskManager name (`tm-1`, …) → resident set size in KiB (absent when `ps` no longer found it). */
+  /** TaskManager name (`tm-1`, …) → resident set size in KiB (absent when the process is gone). */
   readonly rssKiB: Readonly<Record<string, number>>;
   /** Absent where /proc is not readable (not Linux). */
   readonly cpu?: CpuTicks;
 }
 
 /**
- * Every `intervalMs`, runs `ps -o pid=,rss= -p <TaskManager pids>` and reads `/proc/stat` and
+ * Every `intervalMs`, reads each TaskManager's RSS (`VmRSS` of `/proc/<pid>/status`; where there is no /proc,
+ * `ps -o pid=,rss= -p <pids>`, a process forked per sample, which is why /proc comes first) and `/proc/stat` and
  * `/proc/<pid>/stat` of the experiment's processes. The RSS shows whether in-flight memory stays bounded; the
  * CPU shows how much of the machine other programs took, which explains a 100 % phase that falls short on a
  * shared machine. A failing `ps` or an unreadable /proc leaves a value out rather than stopping the experiment.
@@ -74,6 +75,14 @@ export class ProcessSampler {
     const rssKiB: Record<string, number> = {};
     const pids = [...this.taskManagers.values()];
     if (pids.length === 0) return rssKiB;
+    if (await hasProcStatus()) {
+      for (const [name, pid] of this.taskManagers) {
+        const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+        const match = status === undefined ? null : /^VmRSS:\s+(\d+) kB$/m.exec(status);
+        if (match !== null) rssKiB[name] = Number(match[1]);
+      }
+      return rssKiB;
+    }
     try {
       const { stdout } = await execFileAsync('ps', ['-o', 'pid=,rss=', '-p', pids.join(',')]);
       const byPid = new Map<number, number>();
@@ -94,6 +103,14 @@ export class ProcessSampler {
       await sleep(this.intervalMs);
     }
   }
+}
+
+let procStatus: Promise<boolean> | undefined;
+
+/** Whether this system has Linux's /proc/<pid>/status (asked once). */
+function hasProcStatus(): Promise<boolean> {
+  procStatus ??= readFile('/proc/self/status', 'utf8').then((text) => text.includes('VmRSS:'), () => false);
+  return procStatus;
 }
 
 /** Machine and own CPU ticks from /proc, or undefined where it cannot be read. */

@@ -195,7 +195,7 @@ function benchSection(modes: readonly ReportedMode[]): string[] {
       '`Date.now()` alone costs about 35 ns on the development machine (measured 2026-11-21), which caps one producer thread near 28 M records/s; ' +
       'a variant of the job with `ts: i * 0.001` instead ran at about 71 M records/s locally, as fast as `bench local`.',
     '- **Shared cores.** In the bench, the two subtask threads (plus the TaskManager main threads in `bench remote`) have the two cores to themselves. In the experiment ' +
-      'the JobManager, both TaskManagers (heartbeats every 100 ms) and the driver (polling the REST API every 25 ms, `ps` twice a second) share them.',
+      'the JobManager, both TaskManagers (heartbeats every 100 ms) and the driver (polling the REST API every 25 ms, reading /proc twice a second) share them.',
     "- **Remote modes.** Both cross the same WebSocket path as `bench remote`; legacy is faster there because the sender does not wait for credit, " +
       'at the price of unbounded in-flight data (the in-flight column above).',
     '',
@@ -226,7 +226,7 @@ function methodSection(t: ExperimentTiming): string[] {
       'A 100 % phase that runs in the other state than the calibration lands near 60 % (or far above 100 %); the p10–p90 column shows it. ' +
       'It is the machine, not Sluice: a bare two-thread SharedArrayBuffer ping-pong flips the same way (about 230 ns and about 1 000 ns per round trip, ' +
       'for seconds each), while two independent CPU loops stay steady, so the two virtual CPUs most likely share a cache at some times and not at others.',
-    '- RSS: `ps -o pid=,rss= -p <pids>` of the TaskManager processes twice a second. ' +
+    '- RSS: `VmRSS` from `/proc/<pid>/status` of the TaskManager processes twice a second (`ps -o rss=` where there is no /proc). ' +
       "Cores: from /proc, the CPU time of the experiment's processes (JobManager, TaskManagers, driver) and of the whole machine; " +
       "\"others\" is what other programs took: on a shared machine, a 100 % phase falls short when they take a core the job needs.",
     '',
