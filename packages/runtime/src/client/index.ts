@@ -4,4 +4,4 @@ export { isTerminalJobStatus, RestClient, TERMINAL_JOB_STATES, type RestClientOp
 export { bundleAndCaptureJob, captureJob, contextConfigFrom, submitJobFile, type BundledJob, type CaptureJobOptions } from './capture-job.js';
 export { bundleJob } from './job-bundle.js';
 export { findBottleneck, formatTopTable, readJobSnapshot, type JobSnapshot } from './top-view.js';
-export type { JobDetails, JobStatus, ClusterOverview, TaskManagerInfo, JobVertexBackPressureInfo, BackPressureLevel } from '../rest/rest-types.js';
+export type { JobDetails, JobStatus, JobExceptionsInfo, ClusterOverview, TaskManagerInfo, TaskManagerDetailsInfo, JobVertexBackPressureInfo, BackPressureLevel } from '../rest/rest-types.js';

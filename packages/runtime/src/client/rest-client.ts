@@ -8,6 +8,7 @@ import {
   type ClusterOverview,
   type JobDetails,
   type JobGraphJson,
+  type JobExceptionsInfo,
   type JobIdWithStatus,
   type JobStatus,
   type JobSubmitRequest,
@@ -15,6 +16,7 @@ import {
   type JobSummary,
   type JobVertexBackPressureInfo,
   type RestError,
+  type TaskManagerDetailsInfo,
   type TaskManagerInfo,
 } from '../rest/rest-types.js';
 
@@ -84,6 +86,11 @@ export class RestClient {
     return (await this.#request<{ taskmanagers: TaskManagerInfo[] }>('GET', '/taskmanagers')).taskmanagers;
   }
 
+  /** `GET /taskmanagers/:id`: one registered TaskManager's entry plus its heartbeat `metrics` (network segments, heap); `ERR_RT_NOT_FOUND` (404) for an unknown id. */
+  taskManager(resourceId: string): Promise<TaskManagerDetailsInfo> {
+    return this.#request('GET', `/taskmanagers/${encodeURIComponent(resourceId)}`);
+  }
+
   /** `GET /jobs`: every job's id and status. */
   async jobs(): Promise<JobIdWithStatus[]> {
     return (await this.#request<{ jobs: JobIdWithStatus[] }>('GET', '/jobs')).jobs;
@@ -102,6 +109,15 @@ export class RestClient {
   /** `GET /jobs/:id/plan`: the job graph the job was submitted with. */
   async plan(jobId: string): Promise<JobGraphJson> {
     return (await this.#request<{ plan: JobGraphJson }>('GET', `/jobs/${encodeURIComponent(jobId)}/plan`)).plan;
+  }
+
+  /**
+   * `GET /jobs/:id/exceptions[?maxExceptions=n]`: the job's failure (root exception, its FAILING time, the failed
+   * subtasks' errors and Flink's exception history); null and empty lists for a job that has not failed.
+   */
+  jobExceptions(jobId: string, options: { maxExceptions?: number } = {}): Promise<JobExceptionsInfo> {
+    const query = options.maxExceptions === undefined ? '' : `?maxExceptions=${options.maxExceptions}`;
+    return this.#request('GET', `/jobs/${encodeURIComponent(jobId)}/exceptions${query}`);
   }
 
   /** `GET /jobs/:id/vertices/:vertexId/backpressure`: the vertex's backpressure level and each subtask's time ratios. */

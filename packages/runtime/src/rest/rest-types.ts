@@ -60,6 +60,30 @@ export interface TaskManagerInfo {
   freeSlots: number;
 }
 
+/**
+ * `GET /taskmanagers/:taskmanagerid` (Flink's TaskManagerDetailsInfo, subset): the TaskManager's `GET /taskmanagers`
+ * entry plus its `metrics` from its latest heartbeat.
+ */
+export interface TaskManagerDetailsInfo extends TaskManagerInfo {
+  metrics: TaskManagerMetricsInfo;
+}
+
+/**
+ * The `metrics` of {@link TaskManagerDetailsInfo}: the fields of Flink's TaskManagerMetricsInfo that Sluice knows, from
+ * the TaskManager's latest heartbeat; absent before its first one (Flink's heap, direct, mapped and GC figures
+ * beyond `heapUsed` have no Node.js counterpart and are left out).
+ */
+export interface TaskManagerMetricsInfo {
+  /** Bytes of V8 heap in use (`Status.Node.Memory.Heap.Used`). */
+  heapUsed?: number;
+  /** Network memory segments of the TaskManager (`Status.Shuffle.Netty.TotalMemorySegments`). */
+  nettyShuffleMemorySegmentsTotal?: number;
+  /** Segments free in its global pool (`Status.Shuffle.Netty.AvailableMemorySegments`). */
+  nettyShuffleMemorySegmentsAvailable?: number;
+  /** Segments held by buffer pools (`Status.Shuffle.Netty.UsedMemorySegments`). */
+  nettyShuffleMemorySegmentsUsed?: number;
+}
+
 /** One entry of `GET /jobs` (`{ jobs: [...] }`). */
 export interface JobIdWithStatus {
   id: string;
@@ -96,6 +120,65 @@ export interface JobDetails extends JobSummary {
   /** Why the job failed: the first failing subtask's error (message and stack from its worker). */
   'failure-cause'?: SerializedError & { taskName?: string; taskManager?: string };
   'plan': unknown;
+}
+
+/**
+ * `GET /jobs/:jobid/exceptions` (Flink's JobExceptionsInfoWithHistory). Sluice has no restarts, so the history holds
+ * at most one entry: the job's failure. A job that has not failed answers `root-exception` and `timestamp` null and
+ * empty lists, as Flink does.
+ */
+export interface JobExceptionsInfo {
+  /** The failure's stack (its `name: message` when it has none), or null. */
+  'root-exception': string | null;
+  /** Epoch ms of the failure (the job's FAILING timestamp), or null. */
+  'timestamp': number | null;
+  /** Every FAILED subtask's error (the root one included), in deployment order, at most `maxExceptions`. */
+  'all-exceptions': ExecutionExceptionInfo[];
+  /** Whether `all-exceptions` left some out. */
+  'truncated': boolean;
+  'exceptionHistory': {
+    entries: RootExceptionInfo[];
+    truncated: boolean;
+  };
+}
+
+/** One entry of `all-exceptions` (Flink's ExecutionExceptionInfo). */
+export interface ExecutionExceptionInfo {
+  /** The error's stack, or `name: message`. */
+  exception: string;
+  /** `map -> Sink: Discarding Sink (2/2)`. */
+  task: string;
+  /** `host:dataPort` of the TaskManager it ran on, `(unassigned)` when unknown. */
+  location: string;
+  /** Epoch ms the subtask became FAILED, -1 when unknown. */
+  timestamp: number;
+  taskManagerId: string;
+  /** Sluice's stable error code (`ERR_…`) when the error has one; not in Flink. */
+  code?: string;
+}
+
+/** One failure in the exception history (Flink's ExceptionInfo). */
+export interface ExceptionInfo {
+  /** The error's `name` (Flink: the exception's class name). */
+  exceptionName: string;
+  /** Its stack, or `name: message` when it has none. */
+  stacktrace: string;
+  /** Epoch ms. */
+  timestamp: number;
+  /** The failing subtask, `map (2/4)`. */
+  taskName?: string;
+  /** `host:dataPort` of its TaskManager. */
+  endpoint?: string;
+  taskManagerId?: string;
+  /** Flink's failure enricher labels; always empty in Sluice. */
+  failureLabels: Record<string, string>;
+  /** Sluice's stable error code (`ERR_…`) when the error has one; not in Flink. */
+  code?: string;
+}
+
+/** An entry of `exceptionHistory` (Flink's RootExceptionInfo): the failure and the other subtask failures that came with it. */
+export interface RootExceptionInfo extends ExceptionInfo {
+  concurrentExceptions: ExceptionInfo[];
 }
 
 /** Every REST error: Flink's `{ errors: [...] }`, plus a stable code. */

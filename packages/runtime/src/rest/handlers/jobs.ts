@@ -1,10 +1,11 @@
-// The `/jobs` resources on Flink's paths: list, overview, details, plan, submit, cancel, and run-time throttles.
+// The `/jobs` resources on Flink's paths: list, overview, details, plan, exceptions, submit, cancel, and run-time throttles.
 
+import type { SerializedError } from '@sluice/network';
 import { RuntimeError } from '../../errors.js';
 import type { Job, SubtaskExecution } from '../../jobmanager/job.js';
 import { TERMINAL_EXECUTION_STATES, type ExecutionState } from '../../rpc/messages.js';
-import { jobIdParam, type RestRoute } from '../rest-handler.js';
-import type { JobDetails, JobIdWithStatus, JobSubmitResponse, JobSummary } from '../rest-types.js';
+import { jobIdParam, type RestRequest, type RestRoute } from '../rest-handler.js';
+import type { ExceptionInfo, ExecutionExceptionInfo, JobDetails, JobExceptionsInfo, JobIdWithStatus, JobSubmitResponse, JobSummary } from '../rest-types.js';
 import { validateSubmitRequest } from '../validate-submit-request.js';
 import { ioMetricsInfoOf } from './vertices.js';
 
@@ -13,6 +14,9 @@ export interface JobOverview extends JobSummary {
   'last-modification': number;
   'tasks': Record<'total' | 'created' | 'deploying' | 'initializing' | 'running' | 'finished' | 'canceling' | 'canceled' | 'failed', number>;
 }
+
+/** Flink's default of `maxExceptions` on `GET /jobs/:jobid/exceptions` (JobExceptionsHandler.MAX_NUMBER_EXCEPTION_TO_REPORT). */
+export const DEFAULT_MAX_EXCEPTIONS = 20;
 
 /** Routes of the job resources. */
 export const jobRoutes: readonly RestRoute[] = [
@@ -63,6 +67,14 @@ export const jobRoutes: readonly RestRoute[] = [
     handler: (request, { jobManager }) => ({ status: 200, body: { plan: jobManager.getJob(jobIdParam(request)).graph } }),
   },
   {
+    method: 'GET',
+    path: '/jobs/:jobid/exceptions',
+    handler: (request, { jobManager }) => {
+      const job = jobManager.getJob(jobIdParam(request));
+      return { status: 200, body: renderJobExceptions(job, maxExceptionsParam(request), (resourceId) => jobManager.registry.get(resourceId)?.address) };
+    },
+  },
+  {
     method: 'PATCH',
     path: '/jobs/:jobid/throttles',
     handler: (request, { jobManager }) => {
@@ -89,6 +101,18 @@ function parseThrottle(body: unknown): { name: string; recordsPerSecond: number 
     throw new RuntimeError('ERR_RT_BAD_REQUEST', `recordsPerSecond must be a number > 0, null or "Infinity", got ${JSON.stringify(rate) ?? 'nothing'}`);
   }
   return { name: record.name, recordsPerSecond };
+}
+
+/**
+ * The `maxExceptions` query parameter (Flink's): how many entries `all-exceptions` and the history may hold.
+ *
+ * @throws RuntimeError `ERR_RT_BAD_REQUEST` when it is not a non-negative integer.
+ */
+function maxExceptionsParam(request: RestRequest): number {
+  const text = request.query.get('maxExceptions');
+  if (text === null) return DEFAULT_MAX_EXCEPTIONS;
+  if (!/^\d{1,9}$/.test(text)) throw new RuntimeError('ERR_RT_BAD_REQUEST', `maxExceptions must be a non-negative integer, got ${JSON.stringify(text.slice(0, 80))}`);
+  return Number(text);
 }
 
 // ---- Renderings ------------------------------------------------------------------------------------------------
@@ -193,5 +217,70 @@ export function renderJobOverview(job: Job, now: number): JobOverview {
       canceled: count('CANCELED'),
       failed: count('FAILED'),
     },
+  };
+}
+
+/** An error as Flink prints an exception: its stack, or `name: message` when it has none. */
+function exceptionText(error: SerializedError): string {
+  return error.stack ?? `${error.name}: ${error.message}`;
+}
+
+/**
+ * `GET /jobs/:jobid/exceptions` of `job` (Flink's JobExceptionsInfoWithHistory), at most `maxExceptions` entries per
+ * list. The root is the job's failure cause at its FAILING time; its subtask is the FAILED one it came from (the
+ * one with its task name and message), and the other FAILED subtasks are its concurrent exceptions. `endpointOf`
+ * gives a registered TaskManager's `host:dataPort`; a lost one's comes from the failure cause, which names it.
+ */
+export function renderJobExceptions(job: Job, maxExceptions: number, endpointOf: (resourceId: string) => string | undefined): JobExceptionsInfo {
+  const cause = job.failureCause;
+  if (cause === undefined) {
+    return { 'root-exception': null, 'timestamp': null, 'all-exceptions': [], 'truncated': false, 'exceptionHistory': { entries: [], truncated: false } };
+  }
+  const failed = job.subtasks().filter((subtask): subtask is SubtaskExecution & { error: SerializedError } => subtask.state === 'FAILED' && subtask.error !== undefined);
+  const root =
+    failed.find((subtask) => subtask.taskName === cause.taskName && subtask.error.message === cause.message) ??
+    job.subtasks().find((subtask) => subtask.taskName === cause.taskName); // e.g. CANCELED without a cancel request
+  // The cause names its TaskManager as TaskManagerRegistry.describe does, `id (host:port)`, also once it is gone.
+  const describedAs = root === undefined ? undefined : `${root.resourceId} (`;
+  const causeEndpoint = describedAs !== undefined && cause.taskManager?.startsWith(describedAs) === true && cause.taskManager.endsWith(')') ? cause.taskManager.slice(describedAs.length, -1) : undefined;
+  const endpoint = (resourceId: string): string | undefined => (resourceId === root?.resourceId && causeEndpoint !== undefined ? causeEndpoint : endpointOf(resourceId));
+  const codeOf = (error: SerializedError): { code?: string } => (error.code === undefined ? {} : { code: error.code });
+  const timestamp = job.timestamps.FAILING ?? job.endTime;
+
+  const allExceptions = failed.map(
+    (subtask): ExecutionExceptionInfo => ({
+      exception: exceptionText(subtask.error),
+      task: subtask.taskName,
+      location: endpoint(subtask.resourceId) ?? '(unassigned)',
+      timestamp: subtask.endTime,
+      taskManagerId: subtask.resourceId,
+      ...codeOf(subtask.error),
+    }),
+  );
+  const infoOf = (error: SerializedError, at: number, subtask: SubtaskExecution | undefined, taskName: string | undefined): ExceptionInfo => {
+    const where = subtask === undefined ? undefined : endpoint(subtask.resourceId);
+    return {
+      exceptionName: error.name,
+      stacktrace: exceptionText(error),
+      timestamp: at,
+      ...(taskName === undefined ? {} : { taskName }),
+      ...(where === undefined ? {} : { endpoint: where }),
+      ...(subtask === undefined ? {} : { taskManagerId: subtask.resourceId }),
+      failureLabels: {},
+      ...codeOf(error),
+    };
+  };
+  const entries = [
+    {
+      ...infoOf(cause, timestamp, root, cause.taskName),
+      concurrentExceptions: failed.filter((subtask) => subtask !== root).map((subtask) => infoOf(subtask.error, subtask.endTime, subtask, subtask.taskName)),
+    },
+  ];
+  return {
+    'root-exception': exceptionText(cause),
+    'timestamp': timestamp,
+    'all-exceptions': allExceptions.slice(0, maxExceptions),
+    'truncated': allExceptions.length > maxExceptions,
+    'exceptionHistory': { entries: entries.slice(0, maxExceptions), truncated: entries.length > maxExceptions },
   };
 }
