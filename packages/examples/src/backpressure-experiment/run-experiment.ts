@@ -1,7 +1,7 @@
 // `pnpm experiment`: runs Flink's 2015 backpressure experiment on Sluice in modes local, credit and legacy, and writes charts, CSV and a report.
 //
 // Run:    npx -y pnpm@10.34.9 experiment [--mode local|credit|legacy]... [--quick] [--out DIR]
-//         (all three modes by default, about a minute each; --quick: about 20 s each, for tests)
+//         (all three modes by default, about 80 s each; --quick: about 20 s each, for tests)
 // Output: out/experiment/<timestamp>/ holds <mode>.svg (the chart), <mode>-samples.csv (100 ms samples),
 //         <mode>-windows.csv, <mode>-details.json (everything measured), report.md and result.json; a live
 //         status line goes to stderr, and the last stdout line is the JSON summary
