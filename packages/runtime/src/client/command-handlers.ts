@@ -20,7 +20,7 @@ import type { SluiceConfig } from '../options.js';
 import type { JobDetails, JobStatus } from '../rest/rest-types.js';
 import { RPC_PATH } from '../rpc/messages.js';
 import { bundleAndCaptureJob, contextConfigFrom } from './capture-job.js';
-import { createOutputForwarder, describeExit, startLocalCluster } from './local-cluster.js';
+import { createOutputForwarder, describeExit, JOBMANAGER_STARTED, startLocalCluster, type JobManagerStartedMessage } from './local-cluster.js';
 import { isTerminalJobStatus, RestClient, type JobOverview } from './rest-client.js';
 import { runTop } from './top-view.js';
 
@@ -179,6 +179,9 @@ async function jobmanager(options: JobManagerOptions): Promise<void> {
   const { startJobManager } = await import('../jobmanager/start-job-manager.js');
   const handle = await startJobManager({ config: options.config, logger });
   options.io.stdout(`JobManager running: REST API and web UI at ${handle.restUrl}, TaskManagers register at ${handle.rpcUrl}\n`);
+  // Spawned by a local cluster (an IPC channel): tell it the addresses, whose ports may have been 0 (any free one).
+  const started: JobManagerStartedMessage = { type: JOBMANAGER_STARTED, restUrl: handle.restUrl, rpcUrl: handle.rpcUrl };
+  if (process.connected) process.send?.(started);
   await untilStopped(options.signal);
   logger.info('stopping the JobManager');
   await handle.close();

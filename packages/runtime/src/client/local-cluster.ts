@@ -1,15 +1,12 @@
 // A whole cluster on this machine: one JobManager and N TaskManager processes (`sluice cluster start`, the experiment, integration tests).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pinoPretty from 'pino-pretty';
 import { RuntimeError } from '../errors.js';
 import type { LogLevel } from '../logging.js';
 import { CONFIG_ENV, loadConfig, type SluiceConfig } from '../options.js';
-import { RPC_PATH } from '../rpc/messages.js';
 import { RestClient } from './rest-client.js';
 
 /** The `sluice` entry each process runs: `node --import tsx sluice-main.ts jobmanager|taskmanager …`. */
@@ -29,8 +26,8 @@ export interface LocalClusterOptions {
   slots?: number;
   /**
    * Configuration keys for every process, as `-D key=value`. `rest.port` and `jobmanager.rpc.port` default to 0
-   * here, and 0 is replaced by a free port picked before the processes start (so TaskManagers know where to
-   * register). `cluster.token` travels in the environment (`SLUICE_CLUSTER_TOKEN`), not on the command line.
+   * here: the JobManager binds free ports and reports them over its IPC channel, and the TaskManagers are told
+   * where to register. `cluster.token` travels in the environment (`SLUICE_CLUSTER_TOKEN`), not on the command line.
    */
   overrides?: Record<string, string | number | boolean>;
   /** A YAML configuration file every process reads (`--config`); default none. */
@@ -95,22 +92,26 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   if (!Number.isInteger(numTaskManagers) || numTaskManagers < 1) {
     throw new RuntimeError('ERR_RT_BAD_ARGUMENT', `numTaskManagers must be a positive integer, got ${numTaskManagers}`);
   }
-  const config = await resolveClusterConfig(options, numTaskManagers, env);
+  const config = resolveClusterConfig(options, numTaskManagers, env);
   const { overrides, token } = splitToken(configOverrides(config, options));
   const childEnv = token === undefined ? env : { ...env, [CONFIG_ENV.clusterToken]: token };
-  const restUrl = `http://${hostForUrl(config['rest.address'])}:${config['rest.port']}`;
-  const rpcUrl = `ws://${hostForUrl(config['jobmanager.rpc.address'])}:${config['jobmanager.rpc.port']}${RPC_PATH}`;
   const onOutput = options.onOutput ?? createOutputForwarder((text) => void process.stderr.write(text));
   const common = [...(options.configFile === undefined ? [] : ['--config', options.configFile]), '--log-level', logLevel, ...overrides];
 
   const group = new ProcessGroup(childEnv, onOutput, stopGraceMs);
-  const rest = new RestClient(restUrl, { token: config['cluster.token'], timeoutMs: 2_000 });
   const deadline = Date.now() + startTimeoutMs;
+  let started: JobManagerStartedMessage | undefined;
   try {
-    group.spawn('jobmanager', 'jobmanager', ['jobmanager', ...common]);
-    await group.until(() => rest.overview().then(() => true, () => false), deadline, options.signal, 'the JobManager to answer at ' + restUrl);
+    // Ports 0 are bound by the JobManager itself, which then reports them: a port picked here and handed over
+    // could be taken by another process in between (it happened with tests running side by side).
+    group.spawn('jobmanager', 'jobmanager', ['jobmanager', ...common], (message) => {
+      if (isJobManagerStarted(message)) started = message;
+    });
+    await group.until(async () => started !== undefined, deadline, options.signal, 'the JobManager to start');
+    const { restUrl, rpcUrl } = started!;
+    const rest = new RestClient(restUrl, { token: config['cluster.token'], timeoutMs: 2_000 });
     for (let i = 1; i <= numTaskManagers; i++) {
-      group.spawn(`tm-${i}`, 'taskmanager', ['taskmanager', ...common, '--resource-id', `tm-${i}`]);
+      group.spawn(`tm-${i}`, 'taskmanager', ['taskmanager', ...common, '--jobmanager', rpcUrl, '--resource-id', `tm-${i}`]);
     }
     const isComplete = async () => (await rest.overview().catch(() => undefined))?.taskmanagers === numTaskManagers;
     await group.until(isComplete, deadline, options.signal, `${numTaskManagers} TaskManager(s) to register at ${restUrl}`);
@@ -118,13 +119,29 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await group.stop();
     throw error;
   }
+  const { restUrl, rpcUrl } = started!; // set, or the wait above threw
   return { restUrl, rpcUrl, processes: group.processes, unexpectedExit: group.unexpectedExit, stop: () => group.stop() };
+}
+
+/** Message type of {@link JobManagerStartedMessage}. */
+export const JOBMANAGER_STARTED = 'sluice:jobmanager-started';
+
+/** What `sluice jobmanager` sends over its IPC channel once it listens: its addresses, with the ports it bound. */
+export interface JobManagerStartedMessage {
+  readonly type: typeof JOBMANAGER_STARTED;
+  readonly restUrl: string;
+  readonly rpcUrl: string;
+}
+
+function isJobManagerStarted(message: unknown): message is JobManagerStartedMessage {
+  const m = message as Partial<JobManagerStartedMessage> | null;
+  return typeof m === 'object' && m !== null && m.type === JOBMANAGER_STARTED && typeof m.restUrl === 'string' && typeof m.rpcUrl === 'string';
 }
 
 // ───────────────────────────────────────── configuration ─────────────────────────────────────────
 
-/** The cluster's configuration, validated here once, with free ports in place of 0. */
-async function resolveClusterConfig(options: LocalClusterOptions, numTaskManagers: number, env: NodeJS.ProcessEnv): Promise<SluiceConfig> {
+/** The cluster's configuration, validated here once; ports 0 stay 0 (the JobManager binds any free one and says which). */
+function resolveClusterConfig(options: LocalClusterOptions, numTaskManagers: number, env: NodeJS.ProcessEnv): SluiceConfig {
   const overrides: Record<string, string | number | boolean> = { 'rest.port': 0, 'jobmanager.rpc.port': 0, ...options.overrides };
   if (options.slots !== undefined) overrides['taskmanager.numberOfTaskSlots'] = options.slots;
   const config = loadConfig({ file: options.configFile, overrides, env });
@@ -134,12 +151,10 @@ async function resolveClusterConfig(options: LocalClusterOptions, numTaskManager
       `taskmanager.data.port = ${config['taskmanager.data.port']}: ${numTaskManagers} TaskManagers on one machine cannot share a data port; use 0 (pick)`,
     );
   }
-  const restPort = config['rest.port'] === 0 ? await pickFreePort(config['rest.bind-address']) : config['rest.port'];
-  const rpcPort = config['jobmanager.rpc.port'] === 0 ? await pickFreePort(config['jobmanager.rpc.address']) : config['jobmanager.rpc.port'];
-  return { ...config, 'rest.port': restPort, 'jobmanager.rpc.port': rpcPort };
+  return config;
 }
 
-/** The `-D key=value` flags every process gets: the caller's overrides, slots and the chosen ports. */
+/** The `-D key=value` flags every process gets: the caller's overrides, slots and the ports (0: any free one). */
 function configOverrides(config: SluiceConfig, options: LocalClusterOptions): Record<string, string> {
   const flags: Record<string, string> = {};
   for (const [key, value] of Object.entries(options.overrides ?? {})) flags[key] = String(value);
@@ -155,24 +170,6 @@ function splitToken(flags: Record<string, string>): { overrides: string[]; token
   return { overrides: Object.entries(rest).flatMap(([key, value]) => ['-D', `${key}=${value}`]), token };
 }
 
-/**
- * A port that was free a moment ago on `host` (bind to 0, read, close). Another process may take it before it is
- * used; good enough for a cluster started on one machine.
- */
-export async function pickFreePort(host: string): Promise<number> {
-  const server = createServer();
-  server.listen(0, host);
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new RuntimeError('ERR_RT_CLUSTER_START', `cannot pick a free port on ${host}`);
-  return address.port;
-}
-
-function hostForUrl(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
 
 // ───────────────────────────────────────── output ─────────────────────────────────────────
 
@@ -211,12 +208,13 @@ class ProcessGroup {
     this.unexpectedExit = new Promise((resolve) => (this.#reportUnexpectedExit = resolve));
   }
 
-  spawn(name: string, role: LocalClusterProcess['role'], args: string[]): void {
+  spawn(name: string, role: LocalClusterProcess['role'], args: string[], onMessage?: (message: unknown) => void): void {
     const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE_MAIN, ...args], {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true, // its own process group: a terminal's Ctrl-C reaches only us, and we stop it in order
     });
+    if (onMessage !== undefined) child.on('message', onMessage);
     const lastLines: string[] = [];
     this.#lastLines.set(name, lastLines);
     const onLine = (line: string) => {

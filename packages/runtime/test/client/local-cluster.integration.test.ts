@@ -27,6 +27,18 @@ describe('startLocalCluster', () => {
     expect(lines.filter((line) => /"level":(50|60)/.test(line))).toEqual([]); // no error or fatal lines
   });
 
+  it('lets the JobManager bind its own free ports: two clusters started at once both come up, on different ports', async () => {
+    const start = () => startLocalCluster({ numTaskManagers: 1, logLevel: 'warn', onOutput: () => {} });
+    const clusters = await Promise.all([start(), start()]);
+    try {
+      const urls = clusters.flatMap((c) => [c.restUrl, c.rpcUrl]);
+      expect(new Set(urls.map((url) => new URL(url).port)).size).toBe(4);
+      for (const cluster of clusters) expect(await new RestClient(cluster.restUrl).overview()).toMatchObject({ taskmanagers: 1 });
+    } finally {
+      await Promise.all(clusters.map((c) => c.stop()));
+    }
+  });
+
   it('rejects a bad override before starting any process', async () => {
     const error = await startLocalCluster({ numTaskManagers: 1, overrides: { 'taskmanager.memory.segment-size': 'lots' }, onOutput: () => {} }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_RT_BAD_CONFIG', message: expect.stringContaining('taskmanager.memory.segment-size') });
