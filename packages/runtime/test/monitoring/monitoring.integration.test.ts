@@ -1,14 +1,14 @@
-// Monitoring a real backpressured job: backpressure-demo on a JobManager and 2 TaskManager processes, seen through REST, Prometheus, `sluice top` and the web dashboard in headless Debian chromium.
+// Monitoring a real backpressured job: backpressure-demo on a JobManager and 2 TaskManager processes, seen through REST, Prometheus, `sluice top` and the web dashboard in headless Debian chromium; and a failing job's Exceptions panel there.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.js';
 import { createCommandHandlers } from '../../src/client/command-handlers.js';
 import { startLocalCluster, type LocalCluster } from '../../src/client/local-cluster.js';
 import { RestClient } from '../../src/client/rest-client.js';
-import type { JobDetails, JobVertexBackPressureInfo } from '../../src/rest/rest-types.js';
+import type { ExceptionInfo, JobDetails, JobExceptionsInfo, JobVertexBackPressureInfo } from '../../src/rest/rest-types.js';
 import { REPO_ROOT, submitJob } from '../cluster/cluster-utils.js';
 import { waitFor } from '../jobmanager/fake-task-manager.js';
 import { parsePrometheusText } from '../utils/prometheus-text.js';
@@ -18,6 +18,29 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`monitoring.integration.test: skipping the dashboard test: ${CHROMIUM} is absent (apt-get install chromium)`);
 /** Where the browser test leaves its screenshot (`out/` is git-ignored). */
 const SCREENSHOT = join(REPO_ROOT, 'out', 'dashboard-backpressure.png');
+const EXCEPTIONS_SCREENSHOT = join(REPO_ROOT, 'out', 'dashboard-exceptions.png');
+/** A job whose map throws `boom at record 500` (Flink's Exceptions tab shows such a failure). */
+const FAILING_JOB = join(REPO_ROOT, 'packages/runtime/test/cluster/jobs/failing-job.ts');
+
+/** Runs `use` on a page of a fresh headless chromium, then expects no uncaught page error. */
+async function withDashboard(use: (page: Page) => Promise<void>): Promise<void> {
+  const profile = mkdtempSync(join(tmpdir(), 'sluice-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    viewport: { width: 1400, height: 1300 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await use(page);
+    expect(errors).toEqual([]);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
 
 /** Every per-subtask metric of the issue, by its Prometheus name. */
 const SUBTASK_SERIES = [
@@ -103,16 +126,7 @@ describe('backpressure-demo (-p 2) on 2 TaskManager processes, monitored', () =>
   });
 
   it.skipIf(!hasChromium)('shows the slow map busy and the source backpressured in the web dashboard (headless Debian chromium)', async () => {
-    const profile = mkdtempSync(join(tmpdir(), 'sluice-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      viewport: { width: 1400, height: 1300 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    try {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
+    await withDashboard(async (page) => {
       await page.goto(`${cluster.restUrl}/#/jobs/${jobId}`);
       const vertex = (name: string) => page.locator(`g.vertex[data-name="${name}"]`);
       // Colours follow the metrics within a refresh or two.
@@ -139,10 +153,104 @@ describe('backpressure-demo (-p 2) on 2 TaskManager processes, monitored', () =>
       mkdirSync(join(REPO_ROOT, 'out'), { recursive: true });
       await page.waitForTimeout(3000); // a few more chart points
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
+  });
+
+  it.skipIf(!hasChromium)("shows a failed job's root exception in the dashboard's Exceptions panel, fetched again when the job fails, and none for a healthy job", async () => {
+    const failedId = await submitJob(cluster.restUrl, FAILING_JOB);
+    expect((await rest.waitForJobEnd(failedId, { pollMs: 100 })).state).toBe('FAILED');
+    const exceptions = await rest.jobExceptions(failedId);
+    const root = exceptions.exceptionHistory.entries[0];
+    expect(root).toMatchObject({ exceptionName: 'Error', taskName: expect.stringContaining('Exploding map'), taskManagerId: expect.stringMatching(/^tm-/) });
+
+    await withDashboard(async (page) => {
+      const panel = page.locator('#job-exceptions');
+      const field = (name: string) => panel.locator(`dd[data-field="${name}"]`).textContent();
+
+      // The failed job: the thrown message first, then when, which task on which TaskManager, the error's name and code, the stack folded.
+      await page.goto(`${cluster.restUrl}/#/jobs/${failedId}`);
+      await page.locator('#job-exceptions[data-state="failed"]').waitFor({ timeout: 15_000 });
+      expect(await panel.isVisible()).toBe(true);
+      expect(await page.locator('#root-exception-message').textContent()).toBe('Error: boom at record 500');
+      expect(await page.locator('.job-title').textContent()).toMatch(/FAILED.*ran for \d/); // an ended job's duration is final
+      expect(await field('task')).toBe(root.taskName);
+      expect(await field('taskmanager')).toBe(`${root.taskManagerId} (${root.endpoint})`);
+      expect(await field('name')).toBe('Error');
+      expect(await field('code')).toBe('–'); // an Error a user function throws carries no ERR_ code
+      expect(await field('time')).toBe(await page.evaluate((ms) => new Date(ms).toLocaleString(), root.timestamp));
+      const stack = panel.locator('details.exception-stack');
+      expect(await stack.locator('pre').isVisible()).toBe(false);
+      await stack.locator('summary').click();
+      expect(await stack.locator('pre').isVisible()).toBe(true);
+      expect(await stack.locator('pre').textContent()).toBe(root.stacktrace);
+      expect(root.stacktrace).toMatch(/failing-job/);
+      expect(await panel.locator('.exception-concurrent').count()).toBe(0);
+      expect(await panel.textContent()).not.toMatch(/null|undefined/);
+      mkdirSync(join(REPO_ROOT, 'out'), { recursive: true });
+      await page.screenshot({ path: EXCEPTIONS_SCREENSHOT });
+
+      // The running backpressure-demo: no exception, no panel.
+      await page.goto(`${cluster.restUrl}/#/jobs/${jobId}`);
+      await page.locator('#job-exceptions[data-state="none"]').waitFor({ state: 'attached', timeout: 15_000 });
+      expect(await panel.isHidden()).toBe(true);
+      expect(await page.locator('#root-exception').count()).toBe(0);
+      expect(await page.locator('main').textContent()).not.toContain('boom');
+
+      // The page asks again when the job enters FAILED: the failed job served as RUNNING without exceptions first, then
+      // FAILED with a root and two concurrent failures whose text is markup (it must show as text, never as HTML).
+      let failedNow = false;
+      let servedFailed = false;
+      const markup = '<img src=x onerror="window.__injected=1">';
+      const concurrent = (taskName: string, stacktrace: string, code?: string): ExceptionInfo => ({
+        exceptionName: stacktrace.split(':')[0], stacktrace, timestamp: root.timestamp, taskName, taskManagerId: 'tm-2', endpoint: '127.0.0.1:1', failureLabels: {}, ...(code === undefined ? {} : { code }),
+      });
+      const stacktrace = `RuntimeError: ERR_RT_BAD_KEY: ${markup}\n    at map (job.ts:12:11)`;
+      const synthetic: JobExceptionsInfo = {
+        ...exceptions,
+        'root-exception': stacktrace,
+        'exceptionHistory': {
+          entries: [{
+            ...root, exceptionName: 'RuntimeError', stacktrace, code: 'ERR_RT_BAD_KEY',
+            concurrentExceptions: [
+              concurrent('Source: gen (1/2)', 'NetworkError: ERR_NET_PEER_LOST: the producer went away\n    at x (y.ts:1:1)', 'ERR_NET_PEER_LOST'),
+              concurrent(`${markup} (2/2)`, `Error: ${markup}`),
+            ],
+          }],
+          truncated: false,
+        },
+      };
+      const none: JobExceptionsInfo = { 'root-exception': null, 'timestamp': null, 'all-exceptions': [], 'truncated': false, 'exceptionHistory': { entries: [], truncated: false } };
+      let exceptionRequests = 0;
+      await page.route((url) => url.pathname === `/jobs/${failedId}`, async (route) => {
+        servedFailed = failedNow;
+        const response = await route.fetch();
+        const details = (await response.json()) as JobDetails;
+        await route.fulfill({ status: response.status(), json: servedFailed ? details : { ...details, state: 'RUNNING' } });
+      });
+      await page.route((url) => url.pathname === `/jobs/${failedId}/exceptions`, async (route) => {
+        exceptionRequests++;
+        await route.fulfill({ json: servedFailed ? synthetic : none });
+      });
+      await page.goto(`${cluster.restUrl}/#/jobs/${failedId}`);
+      await page.locator('#job-exceptions[data-state="none"]').waitFor({ state: 'attached', timeout: 15_000 });
+      await page.waitForTimeout(2500); // a few refreshes while RUNNING: one exceptions request only
+      expect(exceptionRequests).toBe(1);
+      expect(await panel.isHidden()).toBe(true);
+      failedNow = true;
+      await page.locator('#job-exceptions[data-state="failed"]').waitFor({ timeout: 15_000 });
+      expect(exceptionRequests).toBe(2);
+      expect(await page.locator('#root-exception-message').textContent()).toBe(`RuntimeError: ERR_RT_BAD_KEY: ${markup}`);
+      expect(await field('name')).toBe('RuntimeError');
+      expect(await field('code')).toBe('ERR_RT_BAD_KEY');
+      expect(await panel.locator('.exception-concurrent h3').textContent()).toBe('Concurrent exceptions (2)');
+      expect(await panel.locator('.exception-concurrent li').allTextContents()).toEqual([
+        'Source: gen (1/2) NetworkError: ERR_NET_PEER_LOST: the producer went away ERR_NET_PEER_LOST',
+        `${markup} (2/2) Error: ${markup}`,
+      ]);
+      expect(await panel.locator('img').count()).toBe(0);
+      expect(await page.evaluate(() => (globalThis as { __injected?: number }).__injected)).toBeUndefined();
+      await page.waitForTimeout(1200); // FAILED stays FAILED: no further request
+      expect(exceptionRequests).toBe(2);
+    });
   });
 });

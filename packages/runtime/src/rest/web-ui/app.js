@@ -1,4 +1,4 @@
-// The dashboard's pages and refresh loop: cluster overview and job list at #/, one job (graph, backpressure, charts, throttles) at #/jobs/<id>.
+// The dashboard's pages and refresh loop: cluster overview and job list at #/, one job (exceptions, graph, backpressure, charts, throttles) at #/jobs/<id>.
 import { formatNumber, LiveChart } from './charts.js';
 import { drawJobGraph } from './job-graph.js';
 
@@ -7,6 +7,10 @@ const REFRESH_MS = 1000;
 /** The TaskManager metrics the overview shows (Flink's names). */
 const SEGMENT_METRICS = ['Status.Shuffle.Netty.TotalMemorySegments', 'Status.Shuffle.Netty.UsedMemorySegments', 'Status.Shuffle.Netty.AvailableMemorySegments'];
 const TOKEN_KEY = 'sluice.cluster-token';
+/** Job states on entering which the job page fetches `GET /jobs/:id/exceptions` again. */
+const FAILURE_STATES = new Set(['FAILING', 'FAILED']);
+/** Job states after which a job never changes (its duration is final). */
+const ENDED_STATES = new Set(['FINISHED', 'FAILED', 'CANCELED']);
 
 const app = document.getElementById('app');
 const statusLine = document.getElementById('refresh-status');
@@ -47,6 +51,11 @@ function formatDuration(ms) {
   const s = Math.floor(ms / 1000);
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
+
+/** The first line of a stack (`Error: message`), the whole text when it has one line. */
+const firstLine = (text) => String(text ?? '').split('\n', 1)[0];
+/** Epoch ms as local date and time; '–' when unknown (null, -1). */
+const localTime = (ms) => (Number.isFinite(ms) && ms > 0 ? new Date(ms).toLocaleString() : '–');
 
 function bar(share) {
   return el('span', { class: 'bar' }, el('span', { style: `width:${Math.min(100, Math.max(0, share * 100))}%` }));
@@ -159,6 +168,7 @@ function createJobPage(jobId) {
       const backpressure = await Promise.all(job.vertices.map((vertex) => getJson(`/jobs/${jobId}/vertices/${vertex.id}/backpressure`).catch(() => ({ status: 'deprecated' }))));
       view ??= buildJobView(jobId, job, title);
       view.update(job, backpressure);
+      await view.updateExceptions(job.state);
     },
     destroy() {
       view?.destroy();
@@ -166,7 +176,7 @@ function createJobPage(jobId) {
   };
 }
 
-/** Lays out a job page once (graph, throttle form, table, charts); `update` fills it on every refresh. */
+/** Lays out a job page once (exceptions, throttle form, graph, table, charts); `update` fills it on every refresh. */
 function buildJobView(jobId, job, title) {
   const plan = job.plan;
   const graphBox = el('div', { class: 'job-graph', id: 'job-graph' });
@@ -177,7 +187,12 @@ function buildJobView(jobId, job, title) {
     el('span', {}, 'colour: worst subtask of each vertex (Flink\'s rule)'));
   const table = el('table', { id: 'backpressure-table' });
   const charts = [el('div', { class: 'panel chart' }), el('div', { class: 'panel chart' }), el('div', { class: 'panel chart' })];
+  const exceptions = el('section', { class: 'panel exceptions', id: 'job-exceptions', 'aria-label': 'exceptions', hidden: true, 'data-state': 'loading' });
+  /** The job state the exceptions panel was last filled at; null until the first answer. */
+  let exceptionsFetchedAt = null;
+  let exceptionsLoading = false;
   app.append(
+    exceptions,
     throttleForm(jobId, plan),
     el('section', { class: 'panel' }, el('h2', {}, 'Job graph'), graphBox, legend),
     el('section', { class: 'panel' }, el('h2', {}, 'Backpressure'), table),
@@ -197,7 +212,7 @@ function buildJobView(jobId, job, title) {
         el('h1', {}, details.name),
         el('span', { class: `state ${details.state}` }, details.state),
         el('span', { class: 'muted mono' }, jobId),
-        el('span', { class: 'muted' }, `running for ${formatDuration(details.duration)}`)));
+        el('span', { class: 'muted' }, `${ENDED_STATES.has(details.state) ? 'ran' : 'running'} for ${formatDuration(details.duration)}`)));
       updateGraph(details.vertices);
       renderBackpressureTable(table, details.vertices, backpressure, plan);
       if (details.state !== 'RUNNING') return;
@@ -208,10 +223,66 @@ function buildJobView(jobId, job, title) {
       outPoolChart.push(now, metricsOf.map((m, i) => (hasOutputs[i] ? m.outPoolUsage * 100 : undefined)));
       inPoolChart.push(now, metricsOf.map((m, i) => (hasInputs[i] ? m.inPoolUsage * 100 : undefined)));
     },
+    /** Fetches the exceptions when the page opens and whenever the job enters FAILING or FAILED (until one answer per state). */
+    async updateExceptions(state) {
+      if (exceptionsLoading || (exceptionsFetchedAt !== null && (state === exceptionsFetchedAt || !FAILURE_STATES.has(state)))) return;
+      exceptionsLoading = true;
+      try {
+        renderExceptions(exceptions, await getJson(`/jobs/${jobId}/exceptions`));
+        exceptionsFetchedAt = state;
+      } catch (error) {
+        // Shown in the panel, and asked again on the next refresh.
+        exceptions.hidden = false;
+        exceptions.dataset.state = 'error';
+        exceptions.replaceChildren(el('h2', {}, 'Exceptions'), el('p', { class: 'form-result error' }, `Could not load the job's exceptions: ${error.message}`));
+      } finally {
+        exceptionsLoading = false;
+      }
+    },
     destroy() {
       for (const chart of [recordsChart, outPoolChart, inPoolChart]) chart.destroy();
     },
   };
+}
+
+/**
+ * Fills the Exceptions panel from `GET /jobs/:id/exceptions` (Flink's "Exceptions" tab): the root exception (first
+ * line, then the whole stack folded), when, where and its code, and the subtask failures that came with it. A job
+ * that has not failed (`root-exception` null) shows no panel. Server text goes in as text nodes only (`el`).
+ */
+function renderExceptions(section, info) {
+  const heading = el('h2', {}, 'Exceptions');
+  if (info['root-exception'] === null || info['root-exception'] === undefined) {
+    section.hidden = true;
+    section.dataset.state = 'none';
+    section.replaceChildren(heading, el('p', { class: 'muted' }, 'No exceptions.'));
+    return;
+  }
+  const root = info.exceptionHistory?.entries?.[0] ?? {};
+  const stack = root.stacktrace ?? info['root-exception'];
+  const concurrent = root.concurrentExceptions ?? [];
+  const taskManager = root.taskManagerId === undefined ? root.endpoint : root.endpoint === undefined ? root.taskManagerId : `${root.taskManagerId} (${root.endpoint})`;
+  const field = (label, value, attributes = {}) => [el('dt', {}, label), el('dd', attributes, value ?? '–')];
+  section.hidden = false;
+  section.dataset.state = 'failed';
+  section.replaceChildren(...[
+    heading,
+    el('div', { class: 'exception-root', id: 'root-exception' },
+      el('div', { class: 'exception-message mono', id: 'root-exception-message' }, firstLine(stack)),
+      el('dl', { class: 'exception-meta' },
+        field('When', localTime(root.timestamp ?? info.timestamp), { 'data-field': 'time' }),
+        field('Task', root.taskName, { 'data-field': 'task' }),
+        field('TaskManager', taskManager, { class: 'mono', 'data-field': 'taskmanager' }),
+        field('Exception', root.exceptionName, { class: 'mono', 'data-field': 'name' }),
+        field('Code', root.code === undefined ? null : el('span', { class: 'exception-code mono' }, root.code), { 'data-field': 'code' })),
+      el('details', { class: 'exception-stack' }, el('summary', {}, 'Full stack'), el('pre', { class: 'mono' }, stack))),
+    concurrent.length === 0 ? null : el('div', { class: 'exception-concurrent' },
+      el('h3', {}, `Concurrent exceptions (${concurrent.length})`),
+      el('ul', {}, concurrent.map((entry) => el('li', { 'data-task': entry.taskName ?? '' },
+        el('span', { class: 'exception-task' }, entry.taskName ?? '–'), ' ',
+        el('span', { class: 'mono' }, firstLine(entry.stacktrace)),
+        entry.code === undefined ? null : [' ', el('span', { class: 'exception-code mono' }, entry.code)])))),
+  ].filter((child) => child !== null));
 }
 
 /** One row per vertex (level of its worst subtask, ratios, rates, pools), then one per subtask ('–': no such side). */
