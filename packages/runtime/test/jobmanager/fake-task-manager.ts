@@ -1,5 +1,5 @@
 // Test stand-ins for the JobManager protocol tests: a TaskManager control link (real WebSocket via connectToJobManager) that records what the JM sends, and a started JobManager on port 0.
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { JobManagerHandle } from '../../src/jobmanager/job-manager-handle.js';
 import { startJobManager, type JobManagerTuning } from '../../src/jobmanager/start-job-manager.js';
 import { createLogger } from '../../src/logging.js';
@@ -148,4 +148,48 @@ export class FakeTaskManager {
     this.stopHeartbeats();
     await this.#client.close();
   }
+}
+
+/** The JobManager and fake TaskManagers of one test file, created by {@link useTestJobManager}. */
+export interface TestJobManager {
+  /** The JobManager of the running test (after {@link start}). */
+  readonly jm: JobManagerHandle;
+  /** Starts the test's JobManager ({@link startTestJobManager}). */
+  start(overrides?: Record<string, string | number | boolean>, tuning?: JobManagerTuning): ReturnType<typeof startTestJobManager>;
+  /** Registers a fake TaskManager with the JobManager; closed after the test. */
+  register(options: FakeTaskManagerOptions): Promise<FakeTaskManager>;
+  /** Closes `tm` after the test too (one connected without registering). */
+  track(tm: FakeTaskManager): FakeTaskManager;
+}
+
+/** Gives a test file its JobManager and fake TaskManagers, all closed after each test (TaskManagers first). */
+export function useTestJobManager(): TestJobManager {
+  let jm: JobManagerHandle | undefined;
+  const tms: FakeTaskManager[] = [];
+  afterEach(async () => {
+    await Promise.all(tms.splice(0).map((tm) => tm.close()));
+    await jm?.close();
+    jm = undefined;
+  });
+  const track = (tm: FakeTaskManager) => {
+    tms.push(tm);
+    return tm;
+  };
+  const current = (): JobManagerHandle => {
+    if (jm === undefined) throw new Error('no JobManager: call start() first');
+    return jm;
+  };
+  // Plain closures, no `this`: tests take `start` and `register` out of the object.
+  return {
+    get jm() {
+      return current();
+    },
+    start: async (overrides = {}, tuning = {}) => {
+      const started = await startTestJobManager(overrides, tuning);
+      jm = started.jm;
+      return started;
+    },
+    register: async (options) => track(await FakeTaskManager.register(current().rpcUrl, options)),
+    track,
+  };
 }

@@ -1,32 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { JobManagerHandle } from '../../src/jobmanager/job-manager-handle.js';
 import { partitionIdOf } from '../../src/jobmanager/deployment.js';
 import { connectToJobManager } from '../../src/rpc/rpc-client.js';
-import { FakeTaskManager, startTestJobManager, waitFor, type LogLines } from './fake-task-manager.js';
+import { FakeTaskManager, useTestJobManager, waitFor, type LogLines } from './fake-task-manager.js';
 import { sourceToSink, submission } from './graphs.js';
 
 const TOKEN = 'a-cluster-token-of-32-characters';
 
-let jm: JobManagerHandle | undefined;
-const tms: FakeTaskManager[] = [];
-afterEach(async () => {
-  await Promise.all(tms.splice(0).map((tm) => tm.close()));
-  await jm?.close();
-  jm = undefined;
-});
-
-async function setUp(overrides: Record<string, string | number | boolean> = {}, tuning = {}) {
-  const started = await startTestJobManager(overrides, tuning);
-  jm = started.jm;
-  return started;
-}
-
-async function register(options: Parameters<typeof FakeTaskManager.register>[1]): Promise<FakeTaskManager> {
-  const tm = await FakeTaskManager.register(jm!.rpcUrl, options);
-  tms.push(tm);
-  return tm;
-}
+const cluster = useTestJobManager();
+const setUp = cluster.start;
+const register = cluster.register;
 
 /** Submits `graph` over REST and returns the job id. */
 async function submit(rest: Awaited<ReturnType<typeof setUp>>['rest'], graph = sourceToSink(2, 2)): Promise<string> {
@@ -44,11 +27,11 @@ function warnings(logs: LogLines): string[] {
 describe('startJobManager', () => {
   it('binds RPC and REST on loopback port 0 and reports the real urls', async () => {
     const { rest, logs } = await setUp();
-    expect(jm!.rpcUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/rpc$/);
-    expect(jm!.restUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(jm!.rpcUrl).not.toContain(':0/');
+    expect(cluster.jm.rpcUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/rpc$/);
+    expect(cluster.jm.restUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(cluster.jm.rpcUrl).not.toContain(':0/');
     expect((await rest('/overview')).body).toMatchObject({ 'taskmanagers': 0, 'slots-total': 0, 'jobs-running': 0 });
-    expect(logs.some((line) => line.msg.includes(jm!.restUrl) && line.msg.includes(jm!.rpcUrl))).toBe(true);
+    expect(logs.some((line) => line.msg.includes(cluster.jm.restUrl) && line.msg.includes(cluster.jm.rpcUrl))).toBe(true);
   });
 });
 
@@ -67,8 +50,8 @@ describe('TaskManager registration', () => {
   it('rejects a missing or wrong cluster token with RegistrationRejected and closes that link', async () => {
     const { rest } = await setUp({ 'cluster.token': TOKEN });
     for (const token of [undefined, 'wrong-token-wrong-token']) {
-      const tm = await FakeTaskManager.connect(jm!.rpcUrl, { resourceId: 'tm-x', ...(token === undefined ? {} : { token }) });
-      tms.push(tm);
+      const tm = await FakeTaskManager.connect(cluster.jm.rpcUrl, { resourceId: 'tm-x', ...(token === undefined ? {} : { token }) });
+      cluster.track(tm);
       const answer = await tm.sendRegistration();
       expect(answer).toMatchObject({ type: 'RegistrationRejected', reason: expect.stringContaining(`${token === undefined ? 'missing' : 'wrong'} cluster token`) });
       await waitFor('the link to close', () => tm.closed);
@@ -82,8 +65,8 @@ describe('TaskManager registration', () => {
   it('rejects a second TaskManager with a resource id already registered', async () => {
     await setUp();
     await register({ resourceId: 'tm-a' });
-    const twin = await FakeTaskManager.connect(jm!.rpcUrl, { resourceId: 'tm-a' });
-    tms.push(twin);
+    const twin = await FakeTaskManager.connect(cluster.jm.rpcUrl, { resourceId: 'tm-a' });
+    cluster.track(twin);
     expect(await twin.sendRegistration()).toMatchObject({ type: 'RegistrationRejected', reason: expect.stringContaining('resource id tm-a is already registered') });
   });
 
@@ -95,14 +78,14 @@ describe('TaskManager registration', () => {
     await waitFor('the bad link to close', () => bad.closed);
     expect(bad.closed).toEqual({ code: 1008, reason: expect.stringContaining('Heartbeat.resourceId must be a non-empty string') });
 
-    const raw = new WebSocket(jm!.rpcUrl);
+    const raw = new WebSocket(cluster.jm.rpcUrl);
     await new Promise((resolve) => raw.once('open', resolve));
     const rawClosed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)));
     raw.send('{ this is not json');
     expect(await rawClosed).toBe(1008);
 
-    const early = await FakeTaskManager.connect(jm!.rpcUrl, { resourceId: 'tm-early' });
-    tms.push(early);
+    const early = await FakeTaskManager.connect(cluster.jm.rpcUrl, { resourceId: 'tm-early' });
+    cluster.track(early);
     early.sendRaw({ type: 'Heartbeat', resourceId: 'tm-early' });
     await waitFor('the unregistered link to close', () => early.closed);
     expect(early.closed!.reason).toContain('Heartbeat before RegisterTaskManager');
@@ -318,7 +301,7 @@ describe('cancel', () => {
     const a = await register({ resourceId: 'tm-a', numSlots: 2 });
     await submit(rest);
     await waitFor('deployment', () => a.submitted.length === 4);
-    await jm!.close();
+    await cluster.jm.close();
     expect(a.canceled).toHaveLength(4);
     expect(a.messages.at(-1)).toMatchObject({ type: 'ReleaseJob' });
     await waitFor('the link to close', () => a.closed);
@@ -339,6 +322,6 @@ describe('connectToJobManager', () => {
 
   it('fails with a 404 hint on a path that is not the RPC endpoint', async () => {
     await setUp();
-    await expect(connectToJobManager(jm!.rpcUrl.replace('/rpc', '/nope'), { onMessage: () => undefined })).rejects.toThrow(/HTTP 404 \(not a Sluice RPC endpoint\)/);
+    await expect(connectToJobManager(cluster.jm.rpcUrl.replace('/rpc', '/nope'), { onMessage: () => undefined })).rejects.toThrow(/HTTP 404 \(not a Sluice RPC endpoint\)/);
   });
 });

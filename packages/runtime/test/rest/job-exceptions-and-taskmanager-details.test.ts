@@ -1,32 +1,18 @@
 // `GET /jobs/:jobid/exceptions` and `GET /taskmanagers/:taskmanagerid` over real HTTP against a real JobManager fed by fake TaskManagers, and their RestClient methods.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RestClient } from '../../src/client/rest-client.js';
-import type { JobManagerHandle } from '../../src/jobmanager/job-manager-handle.js';
-import { FakeTaskManager, startTestJobManager, waitFor } from '../jobmanager/fake-task-manager.js';
+import { useTestJobManager, waitFor } from '../jobmanager/fake-task-manager.js';
 import { sourceToSink, submission } from '../jobmanager/graphs.js';
 
 const UNKNOWN_JOB = 'ffffffffffffffffffffffffffffffff';
 
-let jm: JobManagerHandle | undefined;
-const tms: FakeTaskManager[] = [];
-afterEach(async () => {
-  await Promise.all(tms.splice(0).map((tm) => tm.close()));
-  await jm?.close();
-  jm = undefined;
-});
+const cluster = useTestJobManager();
+const register = cluster.register;
 
-type Rest = Awaited<ReturnType<typeof startTestJobManager>>['rest'];
+type Rest = Awaited<ReturnType<typeof cluster.start>>['rest'];
 
 async function setUp(): Promise<Rest> {
-  const started = await startTestJobManager();
-  jm = started.jm;
-  return started.rest;
-}
-
-async function register(options: Parameters<typeof FakeTaskManager.register>[1]): Promise<FakeTaskManager> {
-  const tm = await FakeTaskManager.register(jm!.rpcUrl, options);
-  tms.push(tm);
-  return tm;
+  return (await cluster.start()).rest;
 }
 
 async function submit(rest: Rest): Promise<string> {
@@ -115,7 +101,7 @@ describe('GET /jobs/:jobid/exceptions', () => {
     });
 
     // Flink's maxExceptions bounds both lists; the client passes it on.
-    const client = new RestClient(jm!.restUrl);
+    const client = new RestClient(cluster.jm.restUrl);
     const truncated = await client.jobExceptions(jobId, { maxExceptions: 1 });
     expect(truncated['all-exceptions']).toHaveLength(1);
     expect(truncated.truncated).toBe(true);
@@ -165,7 +151,7 @@ describe('GET /jobs/:jobid/exceptions', () => {
     for (const bad of ['-1', 'x', '1.5', '']) {
       expect(await rest(`/jobs/${jobId}/exceptions?maxExceptions=${bad}`)).toMatchObject({ status: 400, body: { code: 'ERR_RT_BAD_REQUEST', errors: [expect.stringContaining('maxExceptions')] } });
     }
-    await expect(new RestClient(jm!.restUrl).jobExceptions(UNKNOWN_JOB)).rejects.toMatchObject({ code: 'ERR_RT_UNKNOWN_JOB', httpStatus: 404 });
+    await expect(new RestClient(cluster.jm.restUrl).jobExceptions(UNKNOWN_JOB)).rejects.toMatchObject({ code: 'ERR_RT_UNKNOWN_JOB', httpStatus: 404 });
   });
 });
 
@@ -195,7 +181,7 @@ describe('GET /taskmanagers/:taskmanagerid', () => {
         'Status.Node.Memory.RSS': 99_999_999,
       },
     });
-    const client = new RestClient(jm!.restUrl);
+    const client = new RestClient(cluster.jm.restUrl);
     const details = await waitFor('tm-a metrics', async () => {
       const answer = await client.taskManager('tm-a');
       return answer.metrics.nettyShuffleMemorySegmentsTotal !== undefined && answer;

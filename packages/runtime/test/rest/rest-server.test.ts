@@ -1,30 +1,19 @@
 import { request as httpRequest } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { JobManagerHandle } from '../../src/jobmanager/job-manager-handle.js';
-import { FakeTaskManager, startTestJobManager, waitFor } from '../jobmanager/fake-task-manager.js';
+import { describe, expect, it } from 'vitest';
+import { useTestJobManager, waitFor, type FakeTaskManager } from '../jobmanager/fake-task-manager.js';
 import { sourceToSink, submission } from '../jobmanager/graphs.js';
 
 const TOKEN = 'a-cluster-token-of-32-characters';
 const UNKNOWN_JOB = 'ffffffffffffffffffffffffffffffff';
 
-let jm: JobManagerHandle | undefined;
-const tms: FakeTaskManager[] = [];
-afterEach(async () => {
-  await Promise.all(tms.splice(0).map((tm) => tm.close()));
-  await jm?.close();
-  jm = undefined;
-});
+const cluster = useTestJobManager();
 
 async function setUp(overrides: Record<string, string | number | boolean> = {}) {
-  const started = await startTestJobManager(overrides);
-  jm = started.jm;
-  return started.rest;
+  return (await cluster.start(overrides)).rest;
 }
 
-async function withTaskManager(options: { token?: string } = {}): Promise<FakeTaskManager> {
-  const tm = await FakeTaskManager.register(jm!.rpcUrl, { resourceId: 'tm-a', numSlots: 2, ...options });
-  tms.push(tm);
-  return tm;
+function withTaskManager(options: { token?: string } = {}): Promise<FakeTaskManager> {
+  return cluster.register({ resourceId: 'tm-a', numSlots: 2, ...options });
 }
 
 const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({ method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers });
@@ -44,7 +33,7 @@ describe('RestServer', () => {
 
   it('answers a wrong method with 405 and the allowed ones', async () => {
     const rest = await setUp();
-    const response = await fetch(`${jm!.restUrl}/overview`, { method: 'POST', body: '{}' });
+    const response = await fetch(`${cluster.jm.restUrl}/overview`, { method: 'POST', body: '{}' });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET');
     expect(await response.json()).toMatchObject({ code: 'ERR_RT_METHOD_NOT_ALLOWED' });
@@ -97,7 +86,7 @@ describe('RestServer', () => {
 
   it('answers a body over the limit with 413 without reading it', async () => {
     await setUp();
-    const { hostname, port } = new URL(jm!.restUrl);
+    const { hostname, port } = new URL(cluster.jm.restUrl);
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest({ host: hostname, port, method: 'POST', path: '/jobs', headers: { 'content-length': String(65 * 1024 * 1024) } }, (res) => {
         let text = '';
