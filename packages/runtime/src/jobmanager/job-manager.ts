@@ -49,8 +49,8 @@ export class JobManager implements RpcServerHandler {
   readonly #jobs = new Map<string, Job>();
   /** The latest metrics each registered TaskManager sent about itself (segments, memory). */
   readonly #taskManagerMetrics = new Map<string, Record<string, number>>();
-  /** Every TaskManager ever registered, as failure causes name it (kept after it is lost). */
-  readonly #descriptions = new Map<string, string>();
+  /** The address (`host:dataPort`) of every TaskManager ever registered, kept after it is lost: failure causes name it. */
+  readonly #addresses = new Map<string, string>();
   readonly #jobContext: JobContext;
   #isClosed = false;
 
@@ -73,7 +73,10 @@ export class JobManager implements RpcServerHandler {
     });
     this.#jobContext = {
       send: (resourceId, message) => this.registry.send(resourceId, message),
-      describeTaskManager: (resourceId) => this.#descriptions.get(resourceId) ?? resourceId,
+      describeTaskManager: (resourceId) => {
+        const address = this.#addresses.get(resourceId);
+        return address === undefined ? resourceId : TaskManagerRegistry.describe({ resourceId, address });
+      },
       notifyJobTerminated: (job) => this.#onJobTerminated(job),
       logger: options.logger,
       now: this.#now,
@@ -136,7 +139,7 @@ export class JobManager implements RpcServerHandler {
   }
 
   #onTaskManagerRegistered(tm: RegisteredTaskManager): void {
-    this.#descriptions.set(tm.resourceId, TaskManagerRegistry.describe(tm));
+    this.#addresses.set(tm.resourceId, tm.address);
     this.slotPool.addTaskManager(tm.resourceId, tm.numSlots);
   }
 
@@ -220,6 +223,11 @@ export class JobManager implements RpcServerHandler {
   /** Registered TaskManagers, in registration order. */
   taskManagers(): RegisteredTaskManager[] {
     return this.registry.list();
+  }
+
+  /** `host:dataPort` of a TaskManager that registered at some point, also after it is lost; undefined for one that never did. */
+  taskManagerAddress(resourceId: string): string | undefined {
+    return this.#addresses.get(resourceId);
   }
 
   /** The latest metrics TaskManager `resourceId` reported about itself, or undefined before its first heartbeat. */

@@ -71,7 +71,7 @@ export const jobRoutes: readonly RestRoute[] = [
     path: '/jobs/:jobid/exceptions',
     handler: (request, { jobManager }) => {
       const job = jobManager.getJob(jobIdParam(request));
-      return { status: 200, body: renderJobExceptions(job, maxExceptionsParam(request), (resourceId) => jobManager.registry.get(resourceId)?.address) };
+      return { status: 200, body: renderJobExceptions(job, maxExceptionsParam(request), (resourceId) => jobManager.taskManagerAddress(resourceId)) };
     },
   },
   {
@@ -229,7 +229,7 @@ function exceptionText(error: SerializedError): string {
  * `GET /jobs/:jobid/exceptions` of `job` (Flink's JobExceptionsInfoWithHistory), at most `maxExceptions` entries per
  * list. The root is the job's failure cause at its FAILING time; its subtask is the FAILED one it came from (the
  * one with its task name and message), and the other FAILED subtasks are its concurrent exceptions. `endpointOf`
- * gives a registered TaskManager's `host:dataPort`; a lost one's comes from the failure cause, which names it.
+ * gives a TaskManager's `host:dataPort`, also once it is lost.
  */
 export function renderJobExceptions(job: Job, maxExceptions: number, endpointOf: (resourceId: string) => string | undefined): JobExceptionsInfo {
   const cause = job.failureCause;
@@ -240,10 +240,6 @@ export function renderJobExceptions(job: Job, maxExceptions: number, endpointOf:
   const root =
     failed.find((subtask) => subtask.taskName === cause.taskName && subtask.error.message === cause.message) ??
     job.subtasks().find((subtask) => subtask.taskName === cause.taskName); // e.g. CANCELED without a cancel request
-  // The cause names its TaskManager as TaskManagerRegistry.describe does, `id (host:port)`, also once it is gone.
-  const describedAs = root === undefined ? undefined : `${root.resourceId} (`;
-  const causeEndpoint = describedAs !== undefined && cause.taskManager?.startsWith(describedAs) === true && cause.taskManager.endsWith(')') ? cause.taskManager.slice(describedAs.length, -1) : undefined;
-  const endpoint = (resourceId: string): string | undefined => (resourceId === root?.resourceId && causeEndpoint !== undefined ? causeEndpoint : endpointOf(resourceId));
   const codeOf = (error: SerializedError): { code?: string } => (error.code === undefined ? {} : { code: error.code });
   const timestamp = job.timestamps.FAILING ?? job.endTime;
 
@@ -251,14 +247,14 @@ export function renderJobExceptions(job: Job, maxExceptions: number, endpointOf:
     (subtask): ExecutionExceptionInfo => ({
       exception: exceptionText(subtask.error),
       task: subtask.taskName,
-      location: endpoint(subtask.resourceId) ?? '(unassigned)',
+      location: endpointOf(subtask.resourceId) ?? '(unassigned)',
       timestamp: subtask.endTime,
       taskManagerId: subtask.resourceId,
       ...codeOf(subtask.error),
     }),
   );
   const infoOf = (error: SerializedError, at: number, subtask: SubtaskExecution | undefined, taskName: string | undefined): ExceptionInfo => {
-    const where = subtask === undefined ? undefined : endpoint(subtask.resourceId);
+    const where = subtask === undefined ? undefined : endpointOf(subtask.resourceId);
     return {
       exceptionName: error.name,
       stacktrace: exceptionText(error),
