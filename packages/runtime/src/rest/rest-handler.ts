@@ -2,6 +2,7 @@
 
 import { RuntimeError, type RuntimeErrorCode } from '../errors.js';
 import type { JobManager } from '../jobmanager/job-manager.js';
+import type { RegisteredTaskManager } from '../jobmanager/task-manager-registry.js';
 
 /** One parsed request, as a handler sees it. */
 export interface RestRequest {
@@ -69,4 +70,15 @@ export function jobIdParam(request: RestRequest): string {
   const jobId = request.params.jobid ?? '';
   if (!JOB_ID.test(jobId)) throw new RuntimeError('ERR_RT_BAD_REQUEST', `job id must be 32 lower-case hex digits, got ${JSON.stringify(jobId.slice(0, 80))}`);
   return jobId;
+}
+
+/**
+ * The registered TaskManager the path's `:taskmanagerid` names.
+ * @throws RuntimeError `ERR_RT_NOT_FOUND` when no TaskManager with that id is registered
+ */
+export function taskManagerParam(request: RestRequest, jobManager: JobManager): RegisteredTaskManager {
+  const resourceId = request.params.taskmanagerid ?? '';
+  const tm = jobManager.registry.get(resourceId);
+  if (tm === undefined) throw new RuntimeError('ERR_RT_NOT_FOUND', `no TaskManager with id ${JSON.stringify(resourceId.slice(0, 80))} is registered`);
+  return tm;
 }

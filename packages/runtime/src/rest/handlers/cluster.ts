@@ -1,11 +1,10 @@
 // `GET /overview`, `GET /taskmanagers`, `GET /taskmanagers/:taskmanagerid` and `GET /config`: the cluster as a whole.
 
-import { RuntimeError } from '../../errors.js';
 import type { JobManager } from '../../jobmanager/job-manager.js';
 import type { RegisteredTaskManager } from '../../jobmanager/task-manager-registry.js';
 import type { TaskManagerMetricName } from '../../metrics/metric-names.js';
 import { redactConfig } from '../../options.js';
-import type { RestRoute } from '../rest-handler.js';
+import { taskManagerParam, type RestRoute } from '../rest-handler.js';
 import type { ClusterOverview, TaskManagerDetailsInfo, TaskManagerInfo, TaskManagerMetricsInfo } from '../rest-types.js';
 
 /** Reported as `flink-version`, so Flink tooling that reads it sees what answers. */
@@ -65,12 +64,10 @@ export const clusterRoutes: readonly RestRoute[] = [
     method: 'GET',
     path: '/taskmanagers/:taskmanagerid',
     handler: (request, { jobManager }) => {
-      const resourceId = request.params.taskmanagerid ?? '';
-      const tm = jobManager.registry.get(resourceId);
-      if (tm === undefined) throw new RuntimeError('ERR_RT_NOT_FOUND', `no TaskManager with id ${JSON.stringify(resourceId.slice(0, 80))} is registered`);
+      const tm = taskManagerParam(request, jobManager);
       const body: TaskManagerDetailsWithAddress = {
         ...renderTaskManagerInfo(jobManager, tm, jobManager.now()),
-        metrics: renderTaskManagerMetrics(jobManager.taskManagerMetrics(resourceId) ?? {}),
+        metrics: renderTaskManagerMetrics(jobManager.taskManagerMetrics(tm.resourceId) ?? {}),
       };
       return { status: 200, body };
     },

@@ -1,10 +1,9 @@
 // `GET /metrics` (Prometheus text) and `GET /taskmanagers/:taskmanagerid/metrics` (Flink's metric query): metrics of the cluster as a whole.
 
-import { RuntimeError } from '../../errors.js';
 import type { JobManager } from '../../jobmanager/job-manager.js';
 import { TASK_MANAGER_METRICS } from '../../metrics/metric-names.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type PrometheusView } from '../../metrics/reporters/prometheus-reporter.js';
-import type { RestRequest, RestRoute } from '../rest-handler.js';
+import { taskManagerParam, type RestRequest, type RestRoute } from '../rest-handler.js';
 import type { MetricValue } from '../rest-types.js';
 
 /** Routes of the cluster-wide metric resources. */
@@ -18,11 +17,8 @@ export const metricRoutes: readonly RestRoute[] = [
     method: 'GET',
     path: '/taskmanagers/:taskmanagerid/metrics',
     handler: (request, { jobManager }) => {
-      const resourceId = request.params.taskmanagerid ?? '';
-      if (jobManager.registry.get(resourceId) === undefined) {
-        throw new RuntimeError('ERR_RT_NOT_FOUND', `no TaskManager with id ${JSON.stringify(resourceId.slice(0, 80))} is registered`);
-      }
-      return { status: 200, body: queryMetrics(request, TASK_MANAGER_METRICS, jobManager.taskManagerMetrics(resourceId) ?? {}) };
+      const tm = taskManagerParam(request, jobManager);
+      return { status: 200, body: queryMetrics(request, TASK_MANAGER_METRICS, jobManager.taskManagerMetrics(tm.resourceId) ?? {}) };
     },
   },
 ];
