@@ -1,5 +1,6 @@
 // Developer knobs of the benchmarks, read from the environment (never used by the tests or the defaults).
 import { resolveNetworkOptions, type NetworkOptions } from '@sluice/network';
+import { DEFAULT_CONFIG, nodeFlagsOf } from '../src/options.js';
 
 /**
  * `SLUICE_BENCH_NET='{"floatingBuffersPerGate":32}'`: network options (JSON, the names of options.ts) laid
@@ -20,10 +21,12 @@ export function benchNetworkOverrides(): NetworkOptions {
 }
 
 /**
- * Node flags for benchmark TaskManager processes: `SLUICE_CPU_PROF=<dir>` (a .cpuprofile per thread) or
+ * Node flags for benchmark TaskManager processes: those a cluster launcher gives TaskManagers
+ * (`env.node.opts.taskmanager` at its default), then `SLUICE_CPU_PROF=<dir>` (a .cpuprofile per thread) or
  * `SLUICE_TM_NODE_ARGS='--perf-basic-prof'` (space-separated flags, e.g. for `perf record` or `--trace-gc`).
  */
 export function benchTaskManagerNodeArgs(): string[] {
-  if (process.env.SLUICE_CPU_PROF) return ['--cpu-prof', `--cpu-prof-dir=${process.env.SLUICE_CPU_PROF}`];
-  return (process.env.SLUICE_TM_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const launcherFlags = nodeFlagsOf(DEFAULT_CONFIG, 'taskmanager');
+  if (process.env.SLUICE_CPU_PROF) return [...launcherFlags, '--cpu-prof', `--cpu-prof-dir=${process.env.SLUICE_CPU_PROF}`];
+  return [...launcherFlags, ...(process.env.SLUICE_TM_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '')];
 }

@@ -70,13 +70,17 @@ export interface SluiceConfig {
   readonly 'taskmanager.network.spin-before-wait-us': number;
   /** Network option `waitTimeoutMs`: longest ms a thread sleeps before re-checking. */
   readonly 'taskmanager.network.wait-timeout': number;
+  /** Node flags a launcher starts TaskManager processes with (Flink's `env.java.opts.taskmanager`), space-separated. */
+  readonly 'env.node.opts.taskmanager': string;
+  /** Node flags a launcher starts the JobManager process with (Flink's `env.java.opts.jobmanager`), space-separated. */
+  readonly 'env.node.opts.jobmanager': string;
 }
 
 /** A Flink-style configuration key. */
 export type ConfigKey = keyof SluiceConfig;
 
 /** How a key's value is written: decides the parser, the expectation in error messages and the README column. */
-export type ConfigValueType = 'address' | 'port' | 'integer' | 'duration' | 'memory-size' | 'boolean' | 'secret';
+export type ConfigValueType = 'address' | 'port' | 'integer' | 'duration' | 'memory-size' | 'boolean' | 'secret' | 'node-flags';
 
 /** What {@link CONFIG_KEYS} knows about one key. */
 export interface ConfigKeyInfo<V = unknown> {
@@ -132,6 +136,8 @@ export const CONFIG_KEYS: KeyTable = {
   'taskmanager.network.queue-capacity': { type: 'integer', networkOption: 'queueCapacity', default: net.queueCapacity, defaultText: String(net.queueCapacity), description: 'entries (buffers + events) one subpartition queue holds (power of two)', reason: 'more than max-buffers-per-channel + events in flight; a full queue is a hard wait' },
   'taskmanager.network.spin-before-wait-us': { type: 'duration', unit: 'us', networkOption: 'spinBeforeWaitMicros', default: net.spinBeforeWaitMicros, defaultText: '50 us with ≥ 4 cores, else 0 us', description: 'time a thread polls before it sleeps on a shared word', reason: 'a spin avoids a sleep\'s wake-up cost but only pays with a spare core: 50 µs on 4 or more cores, 0 on fewer' },
   'taskmanager.network.wait-timeout': { type: 'duration', unit: 'ms', networkOption: 'waitTimeoutMs', default: net.waitTimeoutMs, defaultText: `${net.waitTimeoutMs} ms`, description: 'longest sleep before a thread re-checks, in case a notify was missed', reason: 'a notify can be missed; never sleep longer than this' },
+  'env.node.opts.taskmanager': { type: 'node-flags', default: '--max-semi-space-size=1', defaultText: '--max-semi-space-size=1', description: 'node flags the cluster launcher starts TaskManagers with', reason: "each socket read is a new buffer only a GC frees; a 1 MiB young generation frees them by scavenges, else V8 marks and compacts the old generation every ~30 ms at full rate" },
+  'env.node.opts.jobmanager': { type: 'node-flags', default: '', defaultText: '(none)', description: 'node flags the cluster launcher starts the JobManager with', reason: "Node's defaults suit the JobManager: it moves no data" },
 };
 
 const ALL_KEYS = Object.keys(CONFIG_KEYS) as ConfigKey[];
@@ -233,10 +239,39 @@ function parseSecret(raw: unknown): string {
   return raw;
 }
 
+/** A node or V8 flag, with its value after `=` if it takes one: never a script, a path or a bare word. */
+const NODE_FLAG = /^--[a-z0-9][a-z0-9_-]*(=\S+)?$/i;
+
+/** Space-separated node flags (`--max-semi-space-size=1 --trace-gc`), normalised to single spaces. */
+function parseNodeFlags(raw: unknown): string {
+  const expectation = 'node flags separated by spaces, each like "--flag" or "--flag=value", e.g. "--max-semi-space-size=1"';
+  if (typeof raw !== 'string') throw new BadValue(expectation);
+  const flags = raw.trim().split(/\s+/).filter((flag) => flag !== '');
+  const bad = flags.find((flag) => !NODE_FLAG.test(flag));
+  if (bad !== undefined) throw new BadValue(`${expectation} (not a flag: "${bad}")`);
+  return flags.join(' ');
+}
+
+/** The node flags of `env.node.opts.<role>`, one per array element, ready for `spawn(process.execPath, [...flags, …])`. */
+export function nodeFlagsOf(config: SluiceConfig, role: 'jobmanager' | 'taskmanager'): string[] {
+  const flags = config[`env.node.opts.${role}`];
+  return flags === '' ? [] : flags.split(' ');
+}
+
+/**
+ * The flags of `env.node.opts.<role>` this process was not started with (neither on node's command line nor in
+ * `NODE_OPTIONS`): a process started by hand rather than by the cluster launcher. Empty when all are in effect.
+ */
+export function missingNodeFlags(config: SluiceConfig, role: 'jobmanager' | 'taskmanager', execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)]);
+  return nodeFlagsOf(config, role).filter((flag) => !given.has(flag));
+}
+
 function parseValue(key: ConfigKey, raw: unknown): unknown {
   const info = CONFIG_KEYS[key];
   let value: number;
   switch (info.type) {
+    case 'node-flags': return parseNodeFlags(raw);
     case 'address': return parseAddress(raw);
     case 'boolean': return parseBoolean(raw);
     case 'secret': return parseSecret(raw);

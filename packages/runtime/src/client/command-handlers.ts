@@ -15,8 +15,8 @@ import type {
 import { DEFAULT_HANDLERS } from '../cli/cli.js';
 import { RuntimeError } from '../errors.js';
 import { formatJobGraph, jobGraphToJson } from '../graph/format-plan.js';
-import { createLogger, logResolvedConfig } from '../logging.js';
-import type { SluiceConfig } from '../options.js';
+import { createLogger, logResolvedConfig, type Logger } from '../logging.js';
+import { missingNodeFlags, type SluiceConfig } from '../options.js';
 import type { JobDetails, JobStatus } from '../rest/rest-types.js';
 import { RPC_PATH } from '../rpc/messages.js';
 import { bundleAndCaptureJob, contextConfigFrom } from './capture-job.js';
@@ -176,6 +176,7 @@ function formatTime(epochMs: number): string {
 async function jobmanager(options: JobManagerOptions): Promise<void> {
   const logger = createLogger('jobmanager', { level: options.logLevel });
   logResolvedConfig(logger, options.config);
+  warnOfMissingNodeFlags(logger, options.config, 'jobmanager');
   const { startJobManager } = await import('../jobmanager/start-job-manager.js');
   const handle = await startJobManager({ config: options.config, logger });
   options.io.stdout(`JobManager running: REST API and web UI at ${handle.restUrl}, TaskManagers register at ${handle.rpcUrl}\n`);
@@ -192,6 +193,7 @@ async function taskmanager(options: TaskManagerOptions): Promise<void> {
   const resourceId = options.resourceId ?? `tm-${randomBytes(4).toString('hex')}`;
   const logger = createLogger(`taskmanager-${resourceId}`, { level: options.logLevel });
   logResolvedConfig(logger, options.config);
+  warnOfMissingNodeFlags(logger, options.config, 'taskmanager');
   const { startTaskManager } = await import('../taskmanager/start-task-manager.js');
   const handle = await startTaskManager({
     config: options.config,
@@ -203,6 +205,18 @@ async function taskmanager(options: TaskManagerOptions): Promise<void> {
   await untilStopped(options.signal);
   logger.info('stopping the TaskManager');
   await handle.close();
+}
+
+/** A process started by hand runs without the node flags of `env.node.opts.<role>`, which only a launcher can give: say how. */
+function warnOfMissingNodeFlags(logger: Logger, config: SluiceConfig, role: 'jobmanager' | 'taskmanager'): void {
+  const missing = missingNodeFlags(config, role);
+  if (missing.length === 0) return;
+  const flags = missing.join(' ');
+  logger.warn(
+    { missing },
+    `env.node.opts.${role} asks for node flags this process was not started with: ${flags} (\`sluice cluster start\` applies them; ` +
+      `started by hand, give them to node, e.g. NODE_OPTIONS="${flags}" pnpm sluice ${role} …)`,
+  );
 }
 
 /** `--jobmanager` as the RPC url: http(s) becomes ws(s), and a bare host:port gets the `/rpc` path. */

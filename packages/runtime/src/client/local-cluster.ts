@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pinoPretty from 'pino-pretty';
 import { RuntimeError } from '../errors.js';
 import type { LogLevel } from '../logging.js';
-import { CONFIG_ENV, loadConfig, type SluiceConfig } from '../options.js';
+import { CONFIG_ENV, loadConfig, nodeFlagsOf, type SluiceConfig } from '../options.js';
 import { RestClient } from './rest-client.js';
 
 /** The `sluice` entry each process runs: `node --import tsx sluice-main.ts jobmanager|taskmanager …`. */
@@ -79,8 +79,8 @@ export interface LocalCluster {
 
 /**
  * Starts one JobManager process, waits until it answers, starts `numTaskManagers` TaskManager processes and waits
- * until `/overview` reports all of them. Every process is `node --import tsx sluice-main.ts <role>` with the same
- * `-D` overrides, in its own process group (a terminal's Ctrl-C reaches only the caller, which stops them in
+ * until `/overview` reports all of them. Every process is `node <env.node.opts.<role>> --import tsx sluice-main.ts
+ * <role>` with the same `-D` overrides, in its own process group (a terminal's Ctrl-C reaches only the caller, which stops them in
  * order) and with an IPC channel, so that each stops by itself if the caller dies.
  *
  * @throws RuntimeError `ERR_RT_BAD_CONFIG` for bad overrides, `ERR_RT_CLUSTER_START` when a process exits while
@@ -104,14 +104,14 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   try {
     // Ports 0 are bound by the JobManager itself, which then reports them: a port picked here and handed over
     // could be taken by another process in between (it happened with tests running side by side).
-    group.spawn('jobmanager', 'jobmanager', ['jobmanager', ...common], (message) => {
+    group.spawn('jobmanager', 'jobmanager', nodeFlagsOf(config, 'jobmanager'), ['jobmanager', ...common], (message) => {
       if (isJobManagerStarted(message)) started = message;
     });
     await group.until(async () => started !== undefined, deadline, options.signal, 'the JobManager to start');
     const { restUrl, rpcUrl } = started!;
     const rest = new RestClient(restUrl, { token: config['cluster.token'], timeoutMs: 2_000 });
     for (let i = 1; i <= numTaskManagers; i++) {
-      group.spawn(`tm-${i}`, 'taskmanager', ['taskmanager', ...common, '--jobmanager', rpcUrl, '--resource-id', `tm-${i}`]);
+      group.spawn(`tm-${i}`, 'taskmanager', nodeFlagsOf(config, 'taskmanager'), ['taskmanager', ...common, '--jobmanager', rpcUrl, '--resource-id', `tm-${i}`]);
     }
     const isComplete = async () => (await rest.overview().catch(() => undefined))?.taskmanagers === numTaskManagers;
     await group.until(isComplete, deadline, options.signal, `${numTaskManagers} TaskManager(s) to register at ${restUrl}`);
@@ -208,8 +208,9 @@ class ProcessGroup {
     this.unexpectedExit = new Promise((resolve) => (this.#reportUnexpectedExit = resolve));
   }
 
-  spawn(name: string, role: LocalClusterProcess['role'], args: string[], onMessage?: (message: unknown) => void): void {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE_MAIN, ...args], {
+  /** Starts `node <nodeFlags> --import tsx sluice-main.ts <args>`. */
+  spawn(name: string, role: LocalClusterProcess['role'], nodeFlags: readonly string[], args: string[], onMessage?: (message: unknown) => void): void {
+    const child = spawn(process.execPath, [...nodeFlags, '--import', TSX_LOADER, SLUICE_MAIN, ...args], {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true, // its own process group: a terminal's Ctrl-C reaches only us, and we stop it in order

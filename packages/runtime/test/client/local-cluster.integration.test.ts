@@ -1,4 +1,5 @@
 // A real local cluster: one JobManager and one TaskManager process on loopback, started and stopped by startLocalCluster.
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startLocalCluster } from '../../src/client/local-cluster.js';
@@ -37,6 +38,33 @@ describe('startLocalCluster', () => {
     } finally {
       await Promise.all(clusters.map((c) => c.stop()));
     }
+  });
+
+  it('starts each process with the node flags of env.node.opts.<role>, before the entry script', async () => {
+    const lines: string[] = [];
+    const cluster = await startLocalCluster({
+      numTaskManagers: 1,
+      logLevel: 'warn',
+      overrides: { 'env.node.opts.jobmanager': '--stack-size=900' },
+      onOutput: (name, line) => lines.push(`[${name}] ${line}`),
+    });
+    try {
+      const argvOf = (name: string): string[] => {
+        const pid = cluster.processes.find((p) => p.name === name)!.child.pid!;
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      };
+      const [jobManager, taskManager] = [argvOf('jobmanager'), argvOf('tm-1')];
+      // The TaskManager keeps its default (a 1 MiB young generation), the JobManager got the override.
+      expect(taskManager.indexOf('--max-semi-space-size=1')).toBeGreaterThan(0);
+      expect(taskManager.indexOf('--max-semi-space-size=1')).toBeLessThan(taskManager.indexOf('--import'));
+      expect(jobManager).not.toContain('--max-semi-space-size=1');
+      expect(jobManager.indexOf('--stack-size=900')).toBeLessThan(jobManager.indexOf('--import'));
+      expect(await new RestClient(cluster.restUrl).overview()).toMatchObject({ taskmanagers: 1 });
+    } finally {
+      await cluster.stop();
+    }
+    // Started with their flags, neither process warns that it runs without them.
+    expect(lines.filter((line) => line.includes('env.node.opts'))).toEqual([]);
   });
 
   it('rejects a bad override before starting any process', async () => {

@@ -10,7 +10,9 @@ import {
   DEFAULT_CONFIG,
   isLoopbackAddress,
   loadConfig,
+  missingNodeFlags,
   networkOptionsFrom,
+  nodeFlagsOf,
   redactConfig,
   type LoadConfigOptions,
 } from '../../src/options.js';
@@ -306,6 +308,36 @@ describe('cluster.token', () => {
     const config = load({ overrides: { 'cluster.token': TOKEN } });
     expect(redactConfig(config)['cluster.token']).toBe('(set)');
     expect(JSON.stringify(redactConfig(config))).not.toContain(TOKEN);
+  });
+});
+
+describe('env.node.opts.<role>', () => {
+  it('starts TaskManagers with a 1 MiB young generation and the JobManager with no flags by default', () => {
+    expect(nodeFlagsOf(DEFAULT_CONFIG, 'taskmanager')).toEqual(['--max-semi-space-size=1']);
+    expect(nodeFlagsOf(DEFAULT_CONFIG, 'jobmanager')).toEqual([]);
+  });
+
+  it('splits flags at spaces, from a file or -D, and accepts none', () => {
+    const config = load({ file: yamlFile('env.node.opts.taskmanager: "  --max-semi-space-size=2   --trace-gc "\n'), overrides: { 'env.node.opts.jobmanager': '' } });
+    expect(config['env.node.opts.taskmanager']).toBe('--max-semi-space-size=2 --trace-gc');
+    expect(nodeFlagsOf(config, 'taskmanager')).toEqual(['--max-semi-space-size=2', '--trace-gc']);
+    expect(nodeFlagsOf(config, 'jobmanager')).toEqual([]);
+  });
+
+  it('rejects anything but flags (a script, a bare word, a number), naming the key and the culprit', () => {
+    const script = failure({ overrides: { 'env.node.opts.taskmanager': '--trace-gc evil.js' }, overrideSources: { 'env.node.opts.taskmanager': '-D' } });
+    expect(script.message).toContain('-D: env.node.opts.taskmanager: expected node flags separated by spaces');
+    expect(script.message).toContain('(not a flag: "evil.js")');
+    expect(failure({ overrides: { 'env.node.opts.jobmanager': '-r x' } }).message).toContain('(not a flag: "-r")');
+    expect(failure({ file: yamlFile('env.node.opts.taskmanager: 1\n') }).message).toContain('env.node.opts.taskmanager: expected node flags');
+  });
+
+  it('tells which flags a process was started without, from node\'s command line or NODE_OPTIONS', () => {
+    const config = load({ overrides: { 'env.node.opts.taskmanager': '--max-semi-space-size=1 --trace-gc' } });
+    expect(missingNodeFlags(config, 'taskmanager', [], '')).toEqual(['--max-semi-space-size=1', '--trace-gc']);
+    expect(missingNodeFlags(config, 'taskmanager', ['--max-semi-space-size=1', '--import', 'tsx'], '')).toEqual(['--trace-gc']);
+    expect(missingNodeFlags(config, 'taskmanager', ['--max-semi-space-size=1'], ' --trace-gc --no-warnings')).toEqual([]);
+    expect(missingNodeFlags(config, 'jobmanager', [], '')).toEqual([]);
   });
 });
 
