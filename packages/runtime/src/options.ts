@@ -136,7 +136,7 @@ export const CONFIG_KEYS: KeyTable = {
   'taskmanager.network.queue-capacity': { type: 'integer', networkOption: 'queueCapacity', default: net.queueCapacity, defaultText: String(net.queueCapacity), description: 'entries (buffers + events) one subpartition queue holds (power of two)', reason: 'more than max-buffers-per-channel + events in flight; a full queue is a hard wait' },
   'taskmanager.network.spin-before-wait-us': { type: 'duration', unit: 'us', networkOption: 'spinBeforeWaitMicros', default: net.spinBeforeWaitMicros, defaultText: '50 us with ≥ 4 cores, else 0 us', description: 'time a thread polls before it sleeps on a shared word', reason: 'a spin avoids a sleep\'s wake-up cost but only pays with a spare core: 50 µs on 4 or more cores, 0 on fewer' },
   'taskmanager.network.wait-timeout': { type: 'duration', unit: 'ms', networkOption: 'waitTimeoutMs', default: net.waitTimeoutMs, defaultText: `${net.waitTimeoutMs} ms`, description: 'longest sleep before a thread re-checks, in case a notify was missed', reason: 'a notify can be missed; never sleep longer than this' },
-  'env.node.opts.taskmanager': { type: 'node-flags', default: '--max-semi-space-size=1', defaultText: '--max-semi-space-size=1', description: 'node flags the cluster launcher starts TaskManagers with', reason: "each socket read is a new buffer only a GC frees; a 1 MiB young generation frees them by scavenges, else V8 marks and compacts the old generation every ~30 ms at full rate" },
+  'env.node.opts.taskmanager': { type: 'node-flags', default: '--initial-old-space-size=64', defaultText: '--initial-old-space-size=64', description: 'node flags the cluster launcher starts TaskManagers with', reason: "the main thread's socket-read buffers count against V8's old-generation limit, which starts small: V8 marked and compacted every ~30 ms at full rate; 64 MiB keeps it off for ~60 MiB of RSS" },
   'env.node.opts.jobmanager': { type: 'node-flags', default: '', defaultText: '(none)', description: 'node flags the cluster launcher starts the JobManager with', reason: "Node's defaults suit the JobManager: it moves no data" },
 };
 
@@ -242,9 +242,9 @@ function parseSecret(raw: unknown): string {
 /** A node or V8 flag, with its value after `=` if it takes one: never a script, a path or a bare word. */
 const NODE_FLAG = /^--[a-z0-9][a-z0-9_-]*(=\S+)?$/i;
 
-/** Space-separated node flags (`--max-semi-space-size=1 --trace-gc`), normalised to single spaces. */
+/** Space-separated node flags (`--initial-old-space-size=64 --trace-gc`), normalised to single spaces. */
 function parseNodeFlags(raw: unknown): string {
-  const expectation = 'node flags separated by spaces, each like "--flag" or "--flag=value", e.g. "--max-semi-space-size=1"';
+  const expectation = 'node flags separated by spaces, each like "--flag" or "--flag=value", e.g. "--initial-old-space-size=64"';
   if (typeof raw !== 'string') throw new BadValue(expectation);
   const flags = raw.trim().split(/\s+/).filter((flag) => flag !== '');
   const bad = flags.find((flag) => !NODE_FLAG.test(flag));

@@ -215,7 +215,7 @@ function warnOfMissingNodeFlags(logger: Logger, config: SluiceConfig, role: 'job
   logger.warn(
     { missing },
     `env.node.opts.${role} asks for node flags this process was not started with: ${flags} (\`sluice cluster start\` applies them; ` +
-      `started by hand, give them to node, e.g. NODE_OPTIONS="${flags}" pnpm sluice ${role} …)`,
+      `started by hand, give them to node: node ${flags} --import tsx packages/runtime/src/cli/sluice-main.ts ${role} …)`,
   );
 }
 

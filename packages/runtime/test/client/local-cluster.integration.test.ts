@@ -54,10 +54,10 @@ describe('startLocalCluster', () => {
         return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       };
       const [jobManager, taskManager] = [argvOf('jobmanager'), argvOf('tm-1')];
-      // The TaskManager keeps its default (a 1 MiB young generation), the JobManager got the override.
-      expect(taskManager.indexOf('--max-semi-space-size=1')).toBeGreaterThan(0);
-      expect(taskManager.indexOf('--max-semi-space-size=1')).toBeLessThan(taskManager.indexOf('--import'));
-      expect(jobManager).not.toContain('--max-semi-space-size=1');
+      // The TaskManager keeps its default (a 64 MiB old generation to start with), the JobManager got the override.
+      expect(taskManager.indexOf('--initial-old-space-size=64')).toBeGreaterThan(0);
+      expect(taskManager.indexOf('--initial-old-space-size=64')).toBeLessThan(taskManager.indexOf('--import'));
+      expect(jobManager).not.toContain('--initial-old-space-size=64');
       expect(jobManager.indexOf('--stack-size=900')).toBeLessThan(jobManager.indexOf('--import'));
       expect(await new RestClient(cluster.restUrl).overview()).toMatchObject({ taskmanagers: 1 });
     } finally {

@@ -312,8 +312,8 @@ describe('cluster.token', () => {
 });
 
 describe('env.node.opts.<role>', () => {
-  it('starts TaskManagers with a 1 MiB young generation and the JobManager with no flags by default', () => {
-    expect(nodeFlagsOf(DEFAULT_CONFIG, 'taskmanager')).toEqual(['--max-semi-space-size=1']);
+  it('starts TaskManagers with a 64 MiB old generation and the JobManager with no flags by default', () => {
+    expect(nodeFlagsOf(DEFAULT_CONFIG, 'taskmanager')).toEqual(['--initial-old-space-size=64']);
     expect(nodeFlagsOf(DEFAULT_CONFIG, 'jobmanager')).toEqual([]);
   });
 
