@@ -80,8 +80,8 @@ export interface LocalCluster {
 /**
  * Starts one JobManager process, waits until it answers, starts `numTaskManagers` TaskManager processes and waits
  * until `/overview` reports all of them. Every process is `node <env.node.opts.<role>> --import tsx sluice-main.ts
- * <role>` with the same `-D` overrides, in its own process group (a terminal's Ctrl-C reaches only the caller, which stops them in
- * order) and with an IPC channel, so that each stops by itself if the caller dies.
+ * <role>` with the same `-D` overrides, in its own process group (a terminal's Ctrl-C reaches only the caller,
+ * which stops them in order) and with an IPC channel, so that each stops by itself if the caller dies.
  *
  * @throws RuntimeError `ERR_RT_BAD_CONFIG` for bad overrides, `ERR_RT_CLUSTER_START` when a process exits while
  *   starting (named, with its last lines of output) or the TaskManagers do not register in time; the processes
