@@ -143,6 +143,8 @@ export interface NetworkSettings {
   floatingBuffersPerGate: number;
   maxBuffersPerChannel: number;
   isCreditModel: boolean;
+  /** `env.node.opts.taskmanager`: the TaskManagers' node flags, which set how often the main thread running the network stops for GC. */
+  taskManagerNodeFlags: string;
 }
 
 /** Everything one mode measured. */

@@ -283,5 +283,6 @@ async function readNetworkSettings(rest: RestClient): Promise<NetworkSettings> {
     floatingBuffersPerGate: number('taskmanager.network.memory.floating-buffers-per-gate'),
     maxBuffersPerChannel: number('taskmanager.network.memory.max-buffers-per-channel'),
     isCreditModel: config['taskmanager.network.credit-model'] === true,
+    taskManagerNodeFlags: typeof config['env.node.opts.taskmanager'] === 'string' ? config['env.node.opts.taskmanager'] : '',
   };
 }

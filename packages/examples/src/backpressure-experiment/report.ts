@@ -104,7 +104,8 @@ function setupSection(input: ReportInput): string[] {
     network === undefined
       ? '- **Network**: not read (every mode failed).'
       : `- **Network**: ${network.segmentSizeBytes / 1024} KiB segments, ${network.maxBuffersPerChannel} buffers at most per subpartition ` +
-        `(max-buffers-per-channel), ${network.buffersPerChannel} exclusive buffers per remote channel and ${network.floatingBuffersPerGate} floating per gate (the defaults).`,
+        `(max-buffers-per-channel), ${network.buffersPerChannel} exclusive buffers per remote channel and ${network.floatingBuffersPerGate} floating per gate (the defaults). ` +
+        `TaskManagers run with the node flags \`${network.taskManagerNodeFlags || '(none)'}\` (\`env.node.opts.taskmanager\`), which keep V8 from marking and compacting the main thread's heap every ~30 ms at full rate.`,
     `- **Calibration**: ${t.warmupMs / 1000} s of warm-up, then ${t.calibrationMs / 1000} s with both unthrottled; the producer's rate is the maximum (100 %). ` +
       'It is measured again, up to three times in all, while other programs take more than a quarter of a core.',
     `- **Schedule**: ${PHASES.length} phases of ${t.phaseMs / 1000} s; each starts by changing the throttles through the REST API (\`PATCH /jobs/:id/throttles\`), consumer first:`,
