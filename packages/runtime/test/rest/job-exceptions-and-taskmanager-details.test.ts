@@ -21,6 +21,16 @@ async function submit(rest: Rest): Promise<string> {
   return body.jobid;
 }
 
+/** tm-a (data port 40001) and tm-b (40002), one slot each, and a parallelism-2 job deployed on both. */
+async function deployOnTwoTaskManagers() {
+  const rest = await setUp();
+  const a = await register({ resourceId: 'tm-a', numSlots: 1, dataPort: 40001 });
+  const b = await register({ resourceId: 'tm-b', numSlots: 1, dataPort: 40002 });
+  const jobId = await submit(rest);
+  await waitFor('deployment', () => a.submitted.length === 2 && b.submitted.length === 2);
+  return { rest, a, b, jobId };
+}
+
 async function waitForState(rest: Rest, jobId: string, state: string): Promise<any> {
   return waitFor(state, async () => {
     const { body } = await rest(`/jobs/${jobId}`);
@@ -32,11 +42,7 @@ const NO_EXCEPTIONS = { 'root-exception': null, 'timestamp': null, 'all-exceptio
 
 describe('GET /jobs/:jobid/exceptions', () => {
   it('names the failing task, its TaskManager and the thrown error (stack, code) at the FAILING time; other failures are concurrent', async () => {
-    const rest = await setUp();
-    const a = await register({ resourceId: 'tm-a', numSlots: 1, dataPort: 40001 });
-    const b = await register({ resourceId: 'tm-b', numSlots: 1, dataPort: 40002 });
-    const jobId = await submit(rest);
-    await waitFor('deployment', () => a.submitted.length === 2 && b.submitted.length === 2);
+    const { rest, a, b, jobId } = await deployOnTwoTaskManagers();
     for (const tm of [a, b]) for (const tdd of tm.submitted) tm.report(tdd, 'RUNNING');
     const stack = 'RuntimeError: ERR_RT_BAD_KEY: cannot hash key undefined\n    at map (job.ts:12:11)';
     b.report(b.submitted[1], 'FAILED', { name: 'RuntimeError', code: 'ERR_RT_BAD_KEY', message: 'ERR_RT_BAD_KEY: cannot hash key undefined', stack });
@@ -111,11 +117,7 @@ describe('GET /jobs/:jobid/exceptions', () => {
   });
 
   it('keeps naming a lost TaskManager: the cause without a stack is `name: message`, its other subtasks concurrent', async () => {
-    const rest = await setUp();
-    const a = await register({ resourceId: 'tm-a', numSlots: 1, dataPort: 40001 });
-    const b = await register({ resourceId: 'tm-b', numSlots: 1, dataPort: 40002 });
-    const jobId = await submit(rest);
-    await waitFor('deployment', () => a.submitted.length === 2 && b.submitted.length === 2);
+    const { rest, a, b, jobId } = await deployOnTwoTaskManagers();
     await b.close();
     await waitFor('CancelTask on tm-a', () => a.canceled.length === 2);
     for (const tdd of a.submitted) a.report(tdd, 'CANCELED');
