@@ -170,7 +170,6 @@ function splitToken(flags: Record<string, string>): { overrides: string[]; token
   return { overrides: Object.entries(rest).flatMap(([key, value]) => ['-D', `${key}=${value}`]), token };
 }
 
-
 // ───────────────────────────────────────── output ─────────────────────────────────────────
 
 /**

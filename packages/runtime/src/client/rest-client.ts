@@ -20,7 +20,6 @@ import {
   type TaskManagerInfo,
 } from '../rest/rest-types.js';
 
-
 // Defined next to JobStatus; re-exported so the client's users (the CLI, top, the experiment) find them here.
 export { isTerminalJobStatus, TERMINAL_JOB_STATES };
 

@@ -7,7 +7,6 @@ import { TERMINAL_EXECUTION_STATES, type ExecutionState, type InputChannelMetric
 import { isTerminalJobStatus, type JobStatus, type TerminalJobStatus } from '../rest/rest-types.js';
 import type { Deployment } from './deployment.js';
 
-
 /** Why a job failed: the first failing subtask's error as its worker sent it, and where it ran. */
 export type JobFailureCause = SerializedError & { taskName?: string; taskManager?: string };
 

@@ -9,7 +9,6 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { RuntimeError } from '../errors.js';
 import { RPC_PATH, type ExecutionState, type JobManagerToTaskManager, type TaskManagerToJobManager } from './messages.js';
 
-
 /** Largest message the JobManager accepts from a TaskManager: heartbeats with metrics stay far below it. */
 export const MAX_TASK_MANAGER_MESSAGE_BYTES = 16 * 1024 * 1024;
 
